@@ -1,0 +1,116 @@
+#include "node/record/trust.h"
+
+#include "absl/strings/str_cat.h"
+#include "aggregator/status_macros.h"
+#include "aggregator/unit_id.h"
+
+namespace rectsync::record {
+namespace {
+
+bool ValidAt(const Enrolment& e, int64_t ms) {
+  return ms >= e.valid_from_ms && (e.valid_until_ms == 0 || ms < e.valid_until_ms);
+}
+
+}  // namespace
+
+TrustStore::TrustStore(std::string root_public_key) : root_public_key_(std::move(root_public_key)) {}
+
+absl::Status TrustStore::Admit(const v1::Record& env, const DecodedRecord& r) {
+  if (!r.body.has_unit_enrolled()) {
+    return absl::InvalidArgumentError(absl::StrCat("record ", Describe(r.body), " is not an enrolment"));
+  }
+  const auto& e = r.body.unit_enrolled();
+  if (auto it = by_unit_.find(e.unit()); it != by_unit_.end()) {
+    for (const Enrolment& known : it->second) {
+      if (known.record_id == r.id) return absl::OkStatus();
+    }
+  }
+  const std::string& origin = r.body.origin();
+  if (e.unit() == origin) {
+    // Only the root enrols itself, with the anchor key, signed by it.
+    if (e.public_key() != root_public_key_ || !SignatureValid(env, root_public_key_)) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "self-enrolment of \"", origin, "\" is not signed by the configured root key"));
+    }
+  } else {
+    if (!aggregator::StrictlyBelow(e.unit(), origin)) {
+      return absl::PermissionDeniedError(absl::StrCat("\"", origin, "\" may not enrol \"", e.unit(),
+                                                      "\": outside its subtree"));
+    }
+    RETURN_IF_ERROR(CheckSignature(env, r));
+  }
+  Enrolment en;
+  en.unit = e.unit();
+  en.name = e.name();
+  en.level = e.level();
+  en.public_key = e.public_key();
+  en.valid_from_ms = e.valid_from_ms();
+  en.valid_until_ms = e.valid_until_ms();
+  en.enroller = origin;
+  en.record_id = r.id;
+  by_unit_[e.unit()].push_back(std::move(en));
+  return absl::OkStatus();
+}
+
+absl::Status TrustStore::CheckSignature(const v1::Record& env, const DecodedRecord& r) const {
+  const std::string& origin = r.body.origin();
+  auto it = by_unit_.find(origin);
+  if (it == by_unit_.end()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("record ", Describe(r.body), ": origin \"", origin, "\" is not enrolled"));
+  }
+  const int64_t ms = HlcMillis(r.body.hlc());
+  bool any_valid = false;
+  for (auto e = it->second.rbegin(); e != it->second.rend(); ++e) {
+    if (!ValidAt(*e, ms)) continue;
+    any_valid = true;
+    if (SignatureValid(env, e->public_key)) return absl::OkStatus();
+  }
+  if (!any_valid) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "record ", Describe(r.body), ": no enrolment of \"", origin, "\" is valid at its time"));
+  }
+  return absl::UnauthenticatedError(absl::StrCat(
+      "record ", Describe(r.body), ": signature does not verify under the enrolled key"));
+}
+
+const Enrolment* TrustStore::Find(const std::string& unit) const {
+  auto it = by_unit_.find(unit);
+  return it == by_unit_.end() || it->second.empty() ? nullptr : &it->second.back();
+}
+
+absl::StatusOr<TrustStore> CheckBundle(const v1::EnrollmentBundle& bundle,
+                                       absl::string_view expected_key) {
+  if (bundle.root_public_key().size() != kPublicKeySize) {
+    return absl::InvalidArgumentError("enrolment bundle: root_public_key must be 32 bytes");
+  }
+  if (bundle.chain().empty()) return absl::InvalidArgumentError("enrolment bundle: chain is empty");
+  TrustStore trust(bundle.root_public_key());
+  for (int i = 0; i < bundle.chain_size(); ++i) {
+    ASSIGN_OR_RETURN(DecodedRecord r, Open(bundle.chain(i)));
+    if (absl::Status s = trust.Admit(bundle.chain(i), r); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("enrolment bundle, entry ", i + 1, ": ", s.message()));
+    }
+  }
+  ASSIGN_OR_RETURN(DecodedRecord last, Open(*bundle.chain().rbegin()));
+  if (!expected_key.empty() && last.body.unit_enrolled().public_key() != expected_key) {
+    return absl::FailedPreconditionError(
+        "enrolment bundle enrols a different key than this node's key file");
+  }
+  return trust;
+}
+
+absl::Status CheckLink(const DecodedRecord& r, uint64_t head_seq, absl::string_view head_id) {
+  if (r.body.seq() != head_seq + 1) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "record ", Describe(r.body), " does not follow the stored head seq ", head_seq,
+        r.body.seq() <= head_seq ? " (already held)" : " (gap)"));
+  }
+  if (r.body.prev() != head_id) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "record ", Describe(r.body), ": prev does not match the id of seq ", head_seq));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace rectsync::record

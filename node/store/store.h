@@ -1,0 +1,130 @@
+// Store: one node's RocksDB database (DESIGN §6) and the only code that
+// touches RocksDB. Column families, keys big-endian so scans are ordered:
+//   records   origin \0 u64be(seq)  -> Record envelope (the signed bytes)
+//   heads     origin                -> u64be(seq) id(32) u64be(hlc)
+//   forks     origin \0 u64be(seq) \0 id -> conflicting Record envelope
+//   problems  problem id            -> ProblemState
+//   rollups   unit \0 counter key   -> int64 (merge operator: addition)
+//   index     u/<unit>/\0<problem>  -> ""  (problems by responsible unit)
+//             c/<parent>\0<child>   -> ""  (units with data, for drill-down)
+//             f/<figure key>        -> FigureState
+//             e/<origin>\0u64be(seq) -> "" (enrolment records held)
+//   peers     per-link sync progress and receipts (sync issue)
+//   meta      identity, root key, config fingerprint
+//
+// Append() writes records, heads, derived state and rollups in one atomic
+// WriteBatch, so after a crash the store is at a record boundary.
+// Thread-safety: reads are safe from any thread; Append must be serialised by
+// the caller (the Node holds one writer lock).
+#ifndef RECTSYNC_NODE_STORE_STORE_H_
+#define RECTSYNC_NODE_STORE_STORE_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "aggregator/rollup.h"
+#include "node/record/codec.h"
+
+namespace rocksdb {
+class ColumnFamilyHandle;
+class DB;
+}  // namespace rocksdb
+
+namespace rectsync::store {
+
+namespace v1 = ::rectsync::v1;
+using aggregator::DecodedRecord;
+
+struct StoreOptions {
+  // fsync the write-ahead log on every Append, so an acknowledged write
+  // survives power loss, not just a process crash. Default true.
+  bool sync = true;
+  // Block cache size in MiB. Default 64.
+  size_t block_cache_mb = 64;
+};
+
+struct Head {
+  uint64_t seq = 0;  // 0: nothing held for the origin
+  std::string id;
+  uint64_t hlc = 0;
+};
+
+// A record the caller has verified, with its envelope.
+struct StoredRecord {
+  v1::Record envelope;
+  DecodedRecord decoded;
+};
+
+class Store {
+ public:
+  // Opens or creates the database at `path`.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path,
+                                                     const StoreOptions& options = {});
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Appends verified records atomically. Each must chain from its origin's
+  // stored head or from the record before it in the batch (re-checked here:
+  // FailedPrecondition names the break, and nothing of the batch is written).
+  absl::Status Append(const std::vector<StoredRecord>& batch);
+
+  absl::StatusOr<Head> GetHead(const std::string& origin) const;
+  absl::StatusOr<std::vector<std::pair<std::string, Head>>> Heads() const;
+  absl::StatusOr<std::optional<v1::Record>> GetRecord(const std::string& origin,
+                                                      uint64_t seq) const;
+  // Calls `fn` for the records of `origin` from seq `from` on, in order,
+  // until it returns false.
+  absl::Status ScanOrigin(const std::string& origin, uint64_t from,
+                          const std::function<bool(uint64_t, const v1::Record&)>& fn) const;
+  // Every record held, origin by origin.
+  absl::Status ScanAll(const std::function<bool(const std::string&, uint64_t,
+                                                const v1::Record&)>& fn) const;
+  // Envelopes of the UnitEnrolled records held, enroller before enrolled.
+  absl::StatusOr<std::vector<v1::Record>> Enrolments() const;
+
+  absl::StatusOr<std::optional<v1::ProblemState>> GetProblem(const std::string& id) const;
+  // Problems whose responsible unit lies in `subtree`, by unit then id.
+  absl::Status ScanProblems(const std::string& subtree,
+                            const std::function<bool(const v1::ProblemState&)>& fn) const;
+  absl::StatusOr<aggregator::Counters> GetRollup(const std::string& unit) const;
+  // Units directly below `unit` that have rollups.
+  absl::StatusOr<std::vector<std::string>> ChildUnits(const std::string& unit) const;
+
+  absl::StatusOr<std::optional<std::string>> GetMeta(const std::string& key) const;
+  absl::Status PutMeta(const std::string& key, const std::string& value);
+
+  rocksdb::DB* db() const { return db_.get(); }
+
+ private:
+  class BatchReader;
+  Store() = default;
+  std::string GetOrEmpty(rocksdb::ColumnFamilyHandle* cf, const std::string& key,
+                         absl::Status* status) const;
+
+  StoreOptions options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::ColumnFamilyHandle* records_ = nullptr;
+  rocksdb::ColumnFamilyHandle* heads_ = nullptr;
+  rocksdb::ColumnFamilyHandle* forks_ = nullptr;
+  rocksdb::ColumnFamilyHandle* problems_ = nullptr;
+  rocksdb::ColumnFamilyHandle* rollups_ = nullptr;
+  rocksdb::ColumnFamilyHandle* index_ = nullptr;
+  rocksdb::ColumnFamilyHandle* peers_ = nullptr;
+  rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+};
+
+// Key encodings, exposed for tests and tools.
+std::string RecordKey(const std::string& origin, uint64_t seq);
+std::string EncodeU64(uint64_t v);
+uint64_t DecodeU64(absl::string_view bytes);
+
+}  // namespace rectsync::store
+
+#endif  // RECTSYNC_NODE_STORE_STORE_H_
