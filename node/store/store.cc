@@ -193,7 +193,7 @@ std::string Store::GetOrEmpty(rocksdb::ColumnFamilyHandle* cf, const std::string
   return v;
 }
 
-absl::Status Store::Append(const std::vector<StoredRecord>& batch) {
+absl::Status Store::Append(const std::vector<StoredRecord>& batch, const AppendCheck& check) {
   BatchReader reader(this);
   rocksdb::WriteBatch wb;
   std::map<std::string, Head> heads;
@@ -214,12 +214,16 @@ absl::Status Store::Append(const std::vector<StoredRecord>& batch) {
       ASSIGN_OR_RETURN(before, reader.Problem(problem_id));
     }
     ASSIGN_OR_RETURN(aggregator::StateChanges changes, aggregator::Derive(r, reader));
+    if (check) RETURN_IF_ERROR(check(r, changes));
 
     const std::string key = RecordKey(origin, r.body.seq());
     wb.Put(records_, key, rec.envelope.SerializeAsString());
     reader.records[key] = &r;
     head_it->second = Head{r.body.seq(), r.id, r.body.hlc()};
     if (r.body.has_unit_enrolled()) wb.Put(index_, absl::StrCat("e/", key), "");
+    if (r.body.has_inspection_opened()) {
+      wb.Put(index_, absl::StrCat("i/", r.body.inspection_opened().inspection_id()), key);
+    }
     for (auto& [id, state] : changes.problems) {
       if (before && before->raised() && before->unit() != state.unit()) {
         wb.Delete(index_, ProblemIndexKey(before->unit(), id));
@@ -324,6 +328,13 @@ absl::StatusOr<std::vector<v1::Record>> Store::Enrolments() const {
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "scan enrolments"));
   return out;
+}
+
+absl::StatusOr<bool> Store::HasInspection(const std::string& inspection_id) const {
+  absl::Status status;
+  std::string v = GetOrEmpty(index_, absl::StrCat("i/", inspection_id), &status);
+  RETURN_IF_ERROR(status);
+  return !v.empty();
 }
 
 absl::StatusOr<std::optional<v1::ProblemState>> Store::GetProblem(const std::string& id) const {

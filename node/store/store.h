@@ -9,6 +9,7 @@
 //             c/<parent>\0<child>   -> ""  (units with data, for drill-down)
 //             f/<figure key>        -> FigureState
 //             e/<origin>\0u64be(seq) -> "" (enrolment records held)
+//             i/<inspection id>     -> record key of its InspectionOpened
 //   peers     per-link sync progress and receipts (sync issue)
 //   meta      identity, root key, config fingerprint
 //
@@ -27,7 +28,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "aggregator/rollup.h"
+#include "aggregator/derive.h"
 #include "node/record/codec.h"
 
 namespace rocksdb {
@@ -72,7 +73,12 @@ class Store {
   // Appends verified records atomically. Each must chain from its origin's
   // stored head or from the record before it in the batch (re-checked here:
   // FailedPrecondition names the break, and nothing of the batch is written).
-  absl::Status Append(const std::vector<StoredRecord>& batch);
+  // `check`, if set, sees each record's derived changes before anything is
+  // written and may refuse the whole batch (the node uses it to refuse local
+  // writes that would only be authority violations).
+  using AppendCheck =
+      std::function<absl::Status(const DecodedRecord&, const aggregator::StateChanges&)>;
+  absl::Status Append(const std::vector<StoredRecord>& batch, const AppendCheck& check = nullptr);
 
   absl::StatusOr<Head> GetHead(const std::string& origin) const;
   absl::StatusOr<std::vector<std::pair<std::string, Head>>> Heads() const;
@@ -87,6 +93,8 @@ class Store {
                                                 const v1::Record&)>& fn) const;
   // Envelopes of the UnitEnrolled records held, enroller before enrolled.
   absl::StatusOr<std::vector<v1::Record>> Enrolments() const;
+
+  absl::StatusOr<bool> HasInspection(const std::string& inspection_id) const;
 
   absl::StatusOr<std::optional<v1::ProblemState>> GetProblem(const std::string& id) const;
   // Problems whose responsible unit lies in `subtree`, by unit then id.

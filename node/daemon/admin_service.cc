@@ -1,0 +1,59 @@
+#include "node/daemon/admin_service.h"
+
+namespace rectsync::node {
+namespace {
+
+template <typename T>
+grpc::Status Answer(absl::StatusOr<T> result, T* out) {
+  if (!result.ok()) return ToGrpc(result.status());
+  *out = std::move(*result);
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+grpc::Status ToGrpc(const absl::Status& s) {
+  // absl and gRPC share the canonical code numbering.
+  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
+}
+
+absl::Status FromGrpc(const grpc::Status& s) {
+  return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+}
+
+grpc::Status AdminService::Append(grpc::ServerContext*, const v1::AppendRequest* req,
+                                  v1::AppendReply* reply) {
+  return Answer(node_->Append(req->body()), reply);
+}
+
+grpc::Status AdminService::Enroll(grpc::ServerContext*, const v1::EnrollRequest* req,
+                                  v1::EnrollmentBundle* reply) {
+  return Answer(node_->Enroll(*req), reply);
+}
+
+grpc::Status AdminService::GetProblem(grpc::ServerContext*, const v1::GetProblemRequest* req,
+                                      v1::ProblemDetail* reply) {
+  return Answer(node_->GetProblem(req->problem_id()), reply);
+}
+
+grpc::Status AdminService::ListProblems(grpc::ServerContext*, const v1::ListProblemsRequest* req,
+                                        v1::ListProblemsReply* reply) {
+  return Answer(node_->ListProblems(*req), reply);
+}
+
+grpc::Status AdminService::GetSummary(grpc::ServerContext*, const v1::SummaryRequest* req,
+                                      v1::Summary* reply) {
+  return Answer(node_->GetSummary(*req), reply);
+}
+
+grpc::Status AdminService::Verify(grpc::ServerContext*, const v1::VerifyRequest*,
+                                  v1::VerifyReply* reply) {
+  return Answer(node_->Verify(), reply);
+}
+
+grpc::Status AdminService::Identity(grpc::ServerContext*, const v1::IdentityRequest*,
+                                    v1::IdentityReply* reply) {
+  return Answer(node_->Identity(), reply);
+}
+
+}  // namespace rectsync::node

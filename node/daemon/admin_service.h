@@ -1,0 +1,39 @@
+// The Admin gRPC service: a thin adapter from the admin protocol to Node.
+// Owns nothing; the Node must outlive it. Thread-safe (Node is).
+#ifndef RECTSYNC_NODE_DAEMON_ADMIN_SERVICE_H_
+#define RECTSYNC_NODE_DAEMON_ADMIN_SERVICE_H_
+
+#include "absl/status/status.h"
+#include "node/daemon/node.h"
+#include "rectsync/v1/admin.grpc.pb.h"
+
+namespace rectsync::node {
+
+// The one conversion from absl::Status to grpc::Status.
+grpc::Status ToGrpc(const absl::Status& status);
+// And back, for clients.
+absl::Status FromGrpc(const grpc::Status& status);
+
+class AdminService final : public v1::Admin::Service {
+ public:
+  explicit AdminService(Node* node) : node_(node) {}
+
+  grpc::Status Append(grpc::ServerContext*, const v1::AppendRequest*, v1::AppendReply*) override;
+  grpc::Status Enroll(grpc::ServerContext*, const v1::EnrollRequest*,
+                      v1::EnrollmentBundle*) override;
+  grpc::Status GetProblem(grpc::ServerContext*, const v1::GetProblemRequest*,
+                          v1::ProblemDetail*) override;
+  grpc::Status ListProblems(grpc::ServerContext*, const v1::ListProblemsRequest*,
+                            v1::ListProblemsReply*) override;
+  grpc::Status GetSummary(grpc::ServerContext*, const v1::SummaryRequest*, v1::Summary*) override;
+  grpc::Status Verify(grpc::ServerContext*, const v1::VerifyRequest*, v1::VerifyReply*) override;
+  grpc::Status Identity(grpc::ServerContext*, const v1::IdentityRequest*,
+                        v1::IdentityReply*) override;
+
+ private:
+  Node* node_;
+};
+
+}  // namespace rectsync::node
+
+#endif  // RECTSYNC_NODE_DAEMON_ADMIN_SERVICE_H_

@@ -1,0 +1,290 @@
+#include "node/daemon/node.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "aggregator/date.h"
+#include "aggregator/fold.h"
+#include "aggregator/status_macros.h"
+#include "aggregator/unit_id.h"
+#include "aggregator/validate.h"
+
+namespace rectsync::node {
+namespace {
+
+constexpr char kMetaUnit[] = "unit";
+constexpr char kMetaRootKey[] = "root_public_key";
+// Serialized EnrollmentBundle: this node's chain of enrolments from the root.
+constexpr char kMetaBundle[] = "bundle";
+
+absl::Status EnsureDir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
+  ::chmod(dir.c_str(), 0700);
+  return absl::OkStatus();
+}
+
+absl::Status RefuseIfInitialised(const std::string& data_dir) {
+  if (std::filesystem::exists(data_dir + "/node.toml")) {
+    return absl::AlreadyExistsError(absl::StrCat(data_dir, " is already an initialised node"));
+  }
+  return absl::OkStatus();
+}
+
+// The id an event creates, generated when the officer gave none.
+std::string* CreatedId(v1::RecordBody* b) {
+  switch (b->event_case()) {
+    case v1::RecordBody::kProblemRaised: return b->mutable_problem_raised()->mutable_problem_id();
+    case v1::RecordBody::kMeasureAdded: return b->mutable_measure_added()->mutable_measure_id();
+    case v1::RecordBody::kInspectionOpened:
+      return b->mutable_inspection_opened()->mutable_inspection_id();
+    default: return nullptr;
+  }
+}
+
+char IdLetter(const v1::RecordBody& b) {
+  return b.has_problem_raised() ? 'P' : b.has_measure_added() ? 'M' : 'I';
+}
+
+}  // namespace
+
+Node::Node(NodeOptions options, Clock* clock)
+    : options_(std::move(options)), clock_(clock, options_.max_clock_skew_ms), trust_("") {}
+
+absl::StatusOr<std::string> Node::KeyGen(const std::string& data_dir) {
+  RETURN_IF_ERROR(record::InitCrypto());
+  RETURN_IF_ERROR(EnsureDir(data_dir));
+  const std::string path = data_dir + "/node.key";
+  if (std::filesystem::exists(path)) {
+    ASSIGN_OR_RETURN(record::KeyPair key, record::KeyPair::Load(path));
+    return key.public_key();
+  }
+  record::KeyPair key = record::KeyPair::Generate();
+  RETURN_IF_ERROR(key.Save(path));
+  return key.public_key();
+}
+
+absl::Status Node::InitRoot(const std::string& data_dir, const RootInit& init) {
+  RETURN_IF_ERROR(aggregator::ValidateUnitId(init.unit, "unit"));
+  if (init.name.empty()) return absl::InvalidArgumentError("name: must not be empty");
+  RETURN_IF_ERROR(RefuseIfInitialised(data_dir));
+  ASSIGN_OR_RETURN(std::string public_key, KeyGen(data_dir));
+  NodeOptions options;
+  options.data_dir = data_dir;
+  options.unit = init.unit;
+  {
+    ASSIGN_OR_RETURN(auto store, store::Store::Open(options.DbPath()));
+    ASSIGN_OR_RETURN(auto existing, store->GetMeta(kMetaUnit));
+    if (existing) return absl::AlreadyExistsError(absl::StrCat(data_dir, " already holds a store"));
+    RETURN_IF_ERROR(store->PutMeta(kMetaRootKey, public_key));
+    RETURN_IF_ERROR(store->PutMeta(kMetaUnit, init.unit));
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<Node> node, Open(options));
+  v1::RecordBody body;
+  body.set_author(init.author);
+  auto* e = body.mutable_unit_enrolled();
+  e->set_unit(init.unit);
+  e->set_name(init.name);
+  e->set_level(init.level);
+  e->set_public_key(public_key);
+  {
+    std::lock_guard<std::mutex> lock(node->write_mu_);
+    RETURN_IF_ERROR(node->AppendLocked(std::move(body)).status());
+  }
+  ASSIGN_OR_RETURN(std::optional<v1::Record> self, node->store_->GetRecord(init.unit, 1));
+  v1::EnrollmentBundle bundle;
+  bundle.set_root_public_key(public_key);
+  *bundle.add_chain() = *self;
+  RETURN_IF_ERROR(node->store_->PutMeta(kMetaBundle, bundle.SerializeAsString()));
+  return WriteConfig(options);
+}
+
+absl::Status Node::InitFromBundle(const std::string& data_dir, const v1::EnrollmentBundle& bundle) {
+  RETURN_IF_ERROR(record::InitCrypto());
+  RETURN_IF_ERROR(RefuseIfInitialised(data_dir));
+  auto key = record::KeyPair::Load(data_dir + "/node.key");
+  if (!key.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no key in ", data_dir, " (run `rectsync keygen` first and enrol its public key): ",
+        key.status().message()));
+  }
+  ASSIGN_OR_RETURN(record::TrustStore trust, record::CheckBundle(bundle, key->public_key()));
+  ASSIGN_OR_RETURN(record::DecodedRecord last, record::Open(*bundle.chain().rbegin()));
+  NodeOptions options;
+  options.data_dir = data_dir;
+  options.unit = last.body.unit_enrolled().unit();
+  ASSIGN_OR_RETURN(auto store, store::Store::Open(options.DbPath()));
+  ASSIGN_OR_RETURN(auto existing, store->GetMeta(kMetaUnit));
+  if (existing) return absl::AlreadyExistsError(absl::StrCat(data_dir, " already holds a store"));
+  RETURN_IF_ERROR(store->PutMeta(kMetaRootKey, bundle.root_public_key()));
+  RETURN_IF_ERROR(store->PutMeta(kMetaBundle, bundle.SerializeAsString()));
+  RETURN_IF_ERROR(store->PutMeta(kMetaUnit, options.unit));
+  return WriteConfig(options);
+}
+
+absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options, Clock* clock) {
+  RETURN_IF_ERROR(record::InitCrypto());
+  std::unique_ptr<Node> node(new Node(options, clock));
+  ASSIGN_OR_RETURN(node->store_, store::Store::Open(options.DbPath(),
+                                                    store::StoreOptions{options.sync_writes}));
+  ASSIGN_OR_RETURN(std::optional<std::string> unit, node->store_->GetMeta(kMetaUnit));
+  if (!unit) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(options.data_dir, " is not initialised (run `rectsync init`)"));
+  }
+  if (!options.unit.empty() && *unit != options.unit) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "node.toml names unit \"", options.unit, "\" but the store belongs to \"", *unit, "\""));
+  }
+  node->unit_ = *unit;
+  ASSIGN_OR_RETURN(record::KeyPair key, record::KeyPair::Load(options.KeyPath()));
+  node->key_ = std::make_unique<record::KeyPair>(std::move(key));
+  RETURN_IF_ERROR(node->LoadTrust());
+  ASSIGN_OR_RETURN(store::Head head, node->store_->GetHead(node->unit_));
+  node->clock_.Observe(head.hlc);
+  return node;
+}
+
+absl::Status Node::LoadTrust() {
+  ASSIGN_OR_RETURN(std::optional<std::string> root_key, store_->GetMeta(kMetaRootKey));
+  if (!root_key) return absl::DataLossError("store has no root key");
+  trust_ = record::TrustStore(*root_key);
+  ASSIGN_OR_RETURN(std::optional<std::string> bundle_bytes, store_->GetMeta(kMetaBundle));
+  std::vector<v1::Record> enrolments;
+  if (bundle_bytes) {
+    v1::EnrollmentBundle bundle;
+    if (!bundle.ParseFromString(*bundle_bytes)) return absl::DataLossError("stored bundle is corrupt");
+    enrolments.assign(bundle.chain().begin(), bundle.chain().end());
+  }
+  ASSIGN_OR_RETURN(std::vector<v1::Record> held, store_->Enrolments());
+  enrolments.insert(enrolments.end(), held.begin(), held.end());
+  for (const v1::Record& env : enrolments) {
+    ASSIGN_OR_RETURN(record::DecodedRecord r, record::Open(env));
+    clock_.Observe(r.body.hlc());
+    if (absl::Status s = trust_.Admit(env, r); !s.ok()) {
+      return absl::DataLossError(absl::StrCat("stored enrolment does not verify: ", s.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string Node::Today() const { return LocalDate(clock_.wall()->NowMillis()); }
+
+absl::StatusOr<v1::AppendReply> Node::Append(v1::RecordBody body) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  return AppendLocked(std::move(body));
+}
+
+absl::StatusOr<v1::AppendReply> Node::AppendLocked(v1::RecordBody body) {
+  ASSIGN_OR_RETURN(store::Head head, store_->GetHead(unit_));
+  body.set_origin(unit_);
+  body.set_seq(head.seq + 1);
+  body.set_prev(head.id);
+  body.set_hlc(clock_.Now());
+  if (std::string* id = CreatedId(&body); id && id->empty()) {
+    *id = absl::StrCat(unit_, ":", std::string(1, IdLetter(body)), body.seq());
+  }
+  if (body.has_unit_enrolled() && body.unit_enrolled().valid_from_ms() == 0) {
+    body.mutable_unit_enrolled()->set_valid_from_ms(record::HlcMillis(body.hlc()));
+  }
+  RETURN_IF_ERROR(aggregator::ValidateBody(body));
+  RETURN_IF_ERROR(CheckKnownIds(body));
+
+  store::StoredRecord rec;
+  rec.envelope = record::Seal(body, *key_);
+  ASSIGN_OR_RETURN(rec.decoded, record::Open(rec.envelope));
+  // A local write that the fold would only list as a violation is refused
+  // here, where the officer can still correct it.
+  auto refuse_violations = [](const record::DecodedRecord& r,
+                              const aggregator::StateChanges& changes) -> absl::Status {
+    for (const auto& [id, state] : changes.problems) {
+      for (const v1::Violation& v : state.violations()) {
+        if (v.record().id() == r.id) {
+          return absl::FailedPreconditionError(absl::StrCat("refused: ", v.reason()));
+        }
+      }
+    }
+    return absl::OkStatus();
+  };
+  RETURN_IF_ERROR(store_->Append({rec}, refuse_violations));
+  if (body.has_unit_enrolled()) RETURN_IF_ERROR(trust_.Admit(rec.envelope, rec.decoded));
+
+  v1::AppendReply reply;
+  reply.set_id(rec.decoded.id);
+  reply.set_seq(body.seq());
+  if (std::string* id = CreatedId(&body)) reply.set_subject(*id);
+  else reply.set_subject(aggregator::ProblemOf(body));
+  return reply;
+}
+
+absl::Status Node::CheckKnownIds(const v1::RecordBody& b) const {
+  const std::string& pid = aggregator::ProblemOf(b);
+  if (b.has_problem_raised()) {
+    ASSIGN_OR_RETURN(auto existing, store_->GetProblem(pid));
+    if (existing && existing->raised()) {
+      return absl::AlreadyExistsError(absl::StrCat("problem_id: \"", pid, "\" already exists"));
+    }
+    const std::string& insp = b.problem_raised().inspection_id();
+    if (!insp.empty()) {
+      ASSIGN_OR_RETURN(bool known, store_->HasInspection(insp));
+      if (!known) {
+        return absl::NotFoundError(
+            absl::StrCat("problem_raised.inspection_id: unknown inspection \"", insp, "\""));
+      }
+    }
+    return absl::OkStatus();
+  }
+  if (pid.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::optional<v1::ProblemState> state, store_->GetProblem(pid));
+  if (!state || !state->raised()) {
+    return absl::NotFoundError(absl::StrCat("problem_id: unknown problem \"", pid, "\""));
+  }
+  if (b.has_progress_reported() && !b.progress_reported().measure_id().empty()) {
+    const std::string& mid = b.progress_reported().measure_id();
+    bool found = false;
+    for (const auto& m : state->measures()) found |= m.measure_id() == mid;
+    if (!found) {
+      return absl::NotFoundError(absl::StrCat("progress_reported.measure_id: \"", mid,
+                                              "\" is not a measure of problem \"", pid, "\""));
+    }
+  }
+  if (b.has_claim_reviewed()) {
+    bool found = false;
+    for (const auto& c : state->claims()) found |= c.record().id() == b.claim_reviewed().claim_record_id();
+    if (!found) {
+      return absl::NotFoundError(absl::StrCat("claim_reviewed.claim_record_id: ",
+                                              record::ToHex(b.claim_reviewed().claim_record_id()),
+                                              " is not a claim of problem \"", pid, "\""));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::EnrollmentBundle> Node::Enroll(const v1::EnrollRequest& req) {
+  v1::RecordBody body;
+  body.set_author(req.author());
+  auto* e = body.mutable_unit_enrolled();
+  e->set_unit(req.unit());
+  e->set_name(req.name());
+  e->set_level(req.level());
+  e->set_public_key(req.public_key());
+  e->set_valid_until_ms(req.valid_until_ms());
+  if (req.unit() == unit_) {
+    return absl::InvalidArgumentError("unit_enrolled.unit: a node cannot enrol itself");
+  }
+  std::lock_guard<std::mutex> lock(write_mu_);
+  ASSIGN_OR_RETURN(v1::AppendReply reply, AppendLocked(std::move(body)));
+  ASSIGN_OR_RETURN(std::optional<std::string> bundle_bytes, store_->GetMeta(kMetaBundle));
+  v1::EnrollmentBundle bundle;
+  if (!bundle_bytes || !bundle.ParseFromString(*bundle_bytes)) {
+    return absl::DataLossError("this node's own enrolment bundle is missing");
+  }
+  ASSIGN_OR_RETURN(std::optional<v1::Record> env, store_->GetRecord(unit_, reply.seq()));
+  *bundle.add_chain() = *env;
+  return bundle;
+}
+
+}  // namespace rectsync::node

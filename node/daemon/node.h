@@ -1,0 +1,88 @@
+// Node: one unit's ledger. Owns the store, the key and the trust store, and
+// turns officers' requests into signed records (DESIGN §3, §5, §6). This is
+// the I/O shell around the pure core: it validates, stamps, signs, persists,
+// and answers queries from derived state.
+//
+// Thread-safety: all methods are safe to call concurrently; writes are
+// serialised on one lock. Errors: InvalidArgument (a field is bad; the
+// message names it), NotFound (unknown id), FailedPrecondition (the write
+// would break an authority rule or the node is not initialised),
+// Unavailable (storage I/O).
+#ifndef RECTSYNC_NODE_DAEMON_NODE_H_
+#define RECTSYNC_NODE_DAEMON_NODE_H_
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "node/daemon/clock.h"
+#include "node/daemon/config.h"
+#include "node/record/trust.h"
+#include "node/store/store.h"
+#include "rectsync/v1/admin.pb.h"
+
+namespace rectsync::node {
+
+namespace v1 = ::rectsync::v1;
+
+struct RootInit {
+  std::string unit;
+  std::string name;
+  v1::Level level = v1::LEVEL_CITY;
+  std::string author;
+};
+
+class Node {
+ public:
+  // Creates DIR/node.key (0600) if absent; returns the public key.
+  static absl::StatusOr<std::string> KeyGen(const std::string& data_dir);
+  // Initialises DIR as the root of a hierarchy: its key is the trust anchor,
+  // and its first record is its own enrolment.
+  static absl::Status InitRoot(const std::string& data_dir, const RootInit& init);
+  // Initialises DIR from the enrolment bundle a parent issued for this node's key.
+  static absl::Status InitFromBundle(const std::string& data_dir,
+                                     const v1::EnrollmentBundle& bundle);
+
+  static absl::StatusOr<std::unique_ptr<Node>> Open(const NodeOptions& options,
+                                                    Clock* clock = SystemClock::Get());
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // Appends one local record: `body` carries author and event; origin, seq,
+  // prev and hlc are assigned here, and empty ids the event creates are
+  // generated ("<unit>:P<seq>").
+  absl::StatusOr<v1::AppendReply> Append(v1::RecordBody body);
+  // Enrols a child unit and returns the bundle to hand to it.
+  absl::StatusOr<v1::EnrollmentBundle> Enroll(const v1::EnrollRequest& request);
+
+  absl::StatusOr<v1::ProblemDetail> GetProblem(const std::string& id) const;
+  absl::StatusOr<v1::ListProblemsReply> ListProblems(const v1::ListProblemsRequest& request) const;
+  absl::StatusOr<v1::Summary> GetSummary(const v1::SummaryRequest& request) const;
+  // Re-checks every chain link and signature in the store.
+  absl::StatusOr<v1::VerifyReply> Verify() const;
+  absl::StatusOr<v1::IdentityReply> Identity() const;
+
+  const std::string& unit() const { return unit_; }
+  store::Store* store() const { return store_.get(); }
+  const NodeOptions& options() const { return options_; }
+  std::string Today() const;
+
+ private:
+  Node(NodeOptions options, Clock* clock);
+  absl::Status CheckKnownIds(const v1::RecordBody& body) const;
+  absl::Status LoadTrust();
+  absl::StatusOr<v1::AppendReply> AppendLocked(v1::RecordBody body);
+
+  const NodeOptions options_;
+  HybridClock clock_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<record::KeyPair> key_;
+  std::string unit_;
+  mutable std::mutex write_mu_;
+  record::TrustStore trust_;  // guarded by write_mu_
+};
+
+}  // namespace rectsync::node
+
+#endif  // RECTSYNC_NODE_DAEMON_NODE_H_

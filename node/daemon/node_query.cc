@@ -1,0 +1,171 @@
+// Node's read side: problem detail with signed history, listings, summaries,
+// identity and full-store verification.
+#include "absl/strings/str_cat.h"
+#include "aggregator/date.h"
+#include "aggregator/fold.h"
+#include "aggregator/status_macros.h"
+#include "aggregator/unit_id.h"
+#include "node/daemon/node.h"
+
+namespace rectsync::node {
+
+absl::StatusOr<v1::ProblemDetail> Node::GetProblem(const std::string& id) const {
+  ASSIGN_OR_RETURN(std::optional<v1::ProblemState> state, store_->GetProblem(id));
+  if (!state) return absl::NotFoundError(absl::StrCat("problem_id: unknown problem \"", id, "\""));
+  v1::ProblemDetail detail;
+  for (const v1::RecordRef& ref : state->history()) {
+    v1::HistoryEntry* h = detail.add_history();
+    h->set_id(ref.id());
+    ASSIGN_OR_RETURN(std::optional<v1::Record> env,
+                     store_->GetRecord(ref.key().origin(), ref.key().seq()));
+    if (!env) {
+      h->set_check_error("record is not stored");
+      continue;
+    }
+    *h->mutable_record() = *env;
+    auto decoded = record::Open(*env);
+    if (!decoded.ok()) {
+      h->set_check_error(std::string(decoded.status().message()));
+    } else if (decoded->id != ref.id()) {
+      h->set_check_error("stored record does not hash to the id in the history");
+    } else {
+      std::lock_guard<std::mutex> lock(write_mu_);
+      absl::Status s = trust_.CheckSignature(*env, *decoded);
+      h->set_signature_valid(s.ok());
+      if (!s.ok()) h->set_check_error(std::string(s.message()));
+    }
+  }
+  ASSIGN_OR_RETURN(int64_t today, aggregator::ParseDate(Today()));
+  detail.set_colour(aggregator::Colour(*state, today, options_.yellow_days));
+  *detail.mutable_state() = std::move(*state);
+  return detail;
+}
+
+absl::StatusOr<v1::ListProblemsReply> Node::ListProblems(const v1::ListProblemsRequest& req) const {
+  const std::string& subtree = req.unit().empty() ? unit_ : req.unit();
+  RETURN_IF_ERROR(aggregator::ValidateUnitId(subtree, "unit"));
+  ASSIGN_OR_RETURN(int64_t today,
+                   aggregator::ParseDate(req.today().empty() ? Today() : req.today(), "today"));
+  v1::ListProblemsReply reply;
+  RETURN_IF_ERROR(store_->ScanProblems(subtree, [&](const v1::ProblemState& s) {
+    if (req.status() != v1::STATUS_UNSPECIFIED && s.status() != req.status()) return true;
+    if (!req.category().empty() && s.category() != req.category()) return true;
+    std::string colour = aggregator::Colour(s, today, options_.yellow_days);
+    if (!req.colour().empty() && colour != req.colour()) return true;
+    v1::ProblemRow* row = reply.add_problems();
+    *row->mutable_state() = s;
+    row->set_colour(colour);
+    return true;
+  }));
+  return reply;
+}
+
+absl::StatusOr<v1::Summary> Node::GetSummary(const v1::SummaryRequest& req) const {
+  const std::string& unit = req.unit().empty() ? unit_ : req.unit();
+  RETURN_IF_ERROR(aggregator::ValidateUnitId(unit, "unit"));
+  ASSIGN_OR_RETURN(int64_t today,
+                   aggregator::ParseDate(req.today().empty() ? Today() : req.today(), "today"));
+  aggregator::SummaryOptions options;
+  options.yellow_days = options_.yellow_days;
+  ASSIGN_OR_RETURN(aggregator::Counters counters, store_->GetRollup(unit));
+  v1::Summary summary = aggregator::Summarize(unit, counters, today, options);
+  if (req.children()) {
+    ASSIGN_OR_RETURN(std::vector<std::string> children, store_->ChildUnits(unit));
+    for (const std::string& child : children) {
+      ASSIGN_OR_RETURN(aggregator::Counters c, store_->GetRollup(child));
+      if (!c.empty()) *summary.add_children() = aggregator::Summarize(child, c, today, options);
+    }
+  }
+  return summary;
+}
+
+absl::StatusOr<v1::VerifyReply> Node::Verify() const {
+  v1::VerifyReply reply;
+  ASSIGN_OR_RETURN(std::optional<std::string> root_key, store_->GetMeta("root_public_key"));
+  if (!root_key) return absl::DataLossError("store has no root key");
+  record::TrustStore trust(*root_key);
+  ASSIGN_OR_RETURN(std::optional<std::string> bundle_bytes, store_->GetMeta("bundle"));
+  v1::EnrollmentBundle bundle;
+  if (bundle_bytes && bundle.ParseFromString(*bundle_bytes)) {
+    for (const v1::Record& env : bundle.chain()) {
+      auto r = record::Open(env);
+      // The root's own bundle holds its seq 1, which the scan below admits.
+      if (r.ok() && r->body.origin() != unit_) RETURN_IF_ERROR(trust.Admit(env, *r));
+    }
+  }
+  std::string origin;
+  uint64_t expect = 1;
+  std::string prev_id;
+  absl::Status bad;
+  auto fail = [&](const std::string& o, uint64_t seq, absl::string_view why) {
+    reply.set_first_bad_origin(o);
+    reply.set_first_bad_seq(seq);
+    reply.set_reason(std::string(why));
+    return false;
+  };
+  RETURN_IF_ERROR(store_->ScanAll([&](const std::string& o, uint64_t seq, const v1::Record& env) {
+    if (o != origin) {
+      origin = o;
+      expect = 1;
+      prev_id.clear();
+      reply.set_origins(reply.origins() + 1);
+    }
+    reply.set_records(reply.records() + 1);
+    if (seq != expect) return fail(o, seq, absl::StrCat("gap: expected seq ", expect));
+    auto r = record::Open(env);
+    if (!r.ok()) return fail(o, seq, r.status().message());
+    if (r->body.origin() != o || r->body.seq() != seq) {
+      return fail(o, seq, "record body names a different origin or seq than its key");
+    }
+    if (absl::Status s = record::CheckLink(*r, seq - 1, prev_id); !s.ok()) {
+      return fail(o, seq, s.message());
+    }
+    absl::Status s = r->body.has_unit_enrolled() && r->body.unit_enrolled().unit() == o
+                         ? trust.Admit(env, *r)
+                         : trust.CheckSignature(env, *r);
+    if (s.ok() && r->body.has_unit_enrolled() && r->body.unit_enrolled().unit() != o) {
+      s = trust.Admit(env, *r);
+    }
+    if (!s.ok()) return fail(o, seq, s.message());
+    prev_id = r->id;
+    ++expect;
+    return true;
+  }));
+  if (reply.first_bad_origin().empty()) {
+    ASSIGN_OR_RETURN(auto heads, store_->Heads());
+    for (const auto& [o, h] : heads) {
+      ASSIGN_OR_RETURN(std::optional<v1::Record> env, store_->GetRecord(o, h.seq));
+      if (!env || record::RecordId(*env) != h.id) {
+        fail(o, h.seq, "head does not match the stored record");
+        break;
+      }
+      ASSIGN_OR_RETURN(std::optional<v1::Record> next, store_->GetRecord(o, h.seq + 1));
+      if (next) {
+        fail(o, h.seq + 1, "record stored beyond the head");
+        break;
+      }
+    }
+  }
+  reply.set_ok(reply.first_bad_origin().empty());
+  return reply;
+}
+
+absl::StatusOr<v1::IdentityReply> Node::Identity() const {
+  v1::IdentityReply reply;
+  reply.set_unit(unit_);
+  reply.set_public_key(key_->public_key());
+  {
+    std::lock_guard<std::mutex> lock(write_mu_);
+    reply.set_root_public_key(trust_.root_public_key());
+    if (const record::Enrolment* e = trust_.Find(unit_)) {
+      reply.set_name(e->name);
+      reply.set_level(e->level);
+    }
+  }
+  ASSIGN_OR_RETURN(store::Head head, store_->GetHead(unit_));
+  reply.set_head_seq(head.seq);
+  reply.set_head_id(head.id);
+  return reply;
+}
+
+}  // namespace rectsync::node
