@@ -1,5 +1,6 @@
 #include "aggregator/replica.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "aggregator/status_macros.h"
 #include "aggregator/unit_id.h"
@@ -47,7 +48,12 @@ v1::Summary Replica::Summary(const std::string& unit, int64_t today,
   static const Counters kEmpty;
   auto it = rollups_.find(unit);
   v1::Summary s = Summarize(unit, it == rollups_.end() ? kEmpty : it->second, today, options);
-  for (auto c = rollups_.upper_bound(unit); c != rollups_.end() && InSubtree(c->first, unit); ++c) {
+  // Descendants are the keys starting with "<unit>/". They are contiguous, but
+  // not directly after `unit`: '-' sorts before '/', so "<unit>-x" (not in the
+  // subtree) can come first.
+  const std::string prefix = absl::StrCat(unit, "/");
+  for (auto c = rollups_.lower_bound(prefix);
+       c != rollups_.end() && absl::StartsWith(c->first, prefix); ++c) {
     if (ParentUnit(c->first) == unit) *s.add_children() = Summarize(c->first, c->second, today, options);
   }
   return s;

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "aggregator/record_view.h"
 
 namespace rectsync::aggregator::testing {
@@ -168,8 +170,24 @@ inline DecodedRecord Figures(DecodedRecord r, const std::string& unit, const std
   return r;
 }
 
-// Pointers to `records`, for FoldProblem.
-inline std::vector<const DecodedRecord*> Ptrs(const std::vector<DecodedRecord>& records) {
+// Deterministic serialization, for byte comparisons of messages with maps
+// (v1::Summary): plain SerializeAsString() orders map entries by a hash that
+// protobuf seeds from the map's address, so equal summaries held by
+// different objects can serialize differently.
+inline std::string DeterministicBytes(const google::protobuf::MessageLite& m) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    m.SerializeToCodedStream(&coded);
+  }
+  return bytes;
+}
+
+// Pointers to the records of a container, for FoldProblem.
+template <typename Container>
+std::vector<const DecodedRecord*> Ptrs(const Container& records) {
   std::vector<const DecodedRecord*> out;
   for (const auto& r : records) out.push_back(&r);
   return out;

@@ -53,7 +53,7 @@ TEST(ValidateUnitIdTest, RejectsMalformedIds) {
   }
   // 201 characters in segments that are each short enough.
   std::string too_long;
-  for (int i = 0; i < 7; ++i) absl::StrAppend(&too_long, std::string(28, 'a'), "/");
+  for (int i = 0; i < 6; ++i) absl::StrAppend(&too_long, std::string(28, 'a'), "/");
   too_long += std::string(201 - too_long.size(), 'b');
   ASSERT_EQ(too_long.size(), 201u);
   EXPECT_EQ(ValidateUnitId(too_long).code(), absl::StatusCode::kInvalidArgument);

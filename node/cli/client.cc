@@ -1,0 +1,52 @@
+#include "node/cli/client.h"
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "aggregator/status_macros.h"
+#include "node/daemon/admin_service.h"
+#include "node/daemon/config.h"
+#include "node/daemon/node.h"
+
+namespace rectsync::cli {
+
+struct NodeClient::InProcess {
+  std::unique_ptr<node::Node> node;
+  std::unique_ptr<node::AdminService> service;
+  std::unique_ptr<grpc::Server> server;
+};
+
+NodeClient::~NodeClient() {
+  stub_.reset();
+  channel_.reset();
+  if (local_ && local_->server) local_->server->Shutdown();
+}
+
+absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(const std::string& data_dir) {
+  ASSIGN_OR_RETURN(node::NodeOptions options, node::LoadConfig(data_dir));
+  std::unique_ptr<NodeClient> client(new NodeClient());
+  const std::string socket = options.AdminSocketPath();
+  if (std::filesystem::exists(socket)) {
+    auto channel = grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials());
+    if (channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(3))) {
+      client->channel_ = std::move(channel);
+      client->stub_ = v1::Admin::NewStub(client->channel_);
+      return client;
+    }
+  }
+  // No daemon: open the node here.
+  auto local = std::make_unique<InProcess>();
+  ASSIGN_OR_RETURN(local->node, node::Node::Open(options));
+  local->service = std::make_unique<node::AdminService>(local->node.get());
+  grpc::ServerBuilder builder;
+  builder.RegisterService(local->service.get());
+  local->server = builder.BuildAndStart();
+  if (!local->server) return absl::InternalError("cannot start the in-process admin service");
+  client->channel_ = local->server->InProcessChannel(grpc::ChannelArguments());
+  client->stub_ = v1::Admin::NewStub(client->channel_);
+  client->local_ = std::move(local);
+  client->in_process_ = true;
+  return client;
+}
+
+}  // namespace rectsync::cli
