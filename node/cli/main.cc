@@ -16,6 +16,8 @@
 #include "node/cli/client.h"
 #include "node/cli/labels.h"
 #include "node/cli/render.h"
+#include "node/cli/render_sync.h"
+#include "node/daemon/config.h"
 #include "node/daemon/node.h"
 #include "node/record/keys.h"
 
@@ -128,6 +130,10 @@ int Main(int argc, char** argv) {
   init->add_option("--name", init_name, "root unit name, e.g. XX市");
   init->add_option("--level", init_level, "root level (default city)");
   init->add_option("--enrollment", enrollment_file, "enrolment file issued by the parent");
+  node::NodeOptions net;
+  init->add_option("--listen", net.listen, "public gRPC address for children, e.g. 127.0.0.1:7001");
+  init->add_option("--parent", net.parent, "the parent's gRPC address, e.g. 127.0.0.1:7000");
+  init->add_flag("--plaintext", net.plaintext, "allow plaintext gRPC (loopback addresses only)");
   init->callback([&] {
     action = [&]() -> absl::Status {
       if (ctx.node_dir.empty()) return absl::InvalidArgumentError("--node: required for init");
@@ -148,6 +154,14 @@ int Main(int argc, char** argv) {
           return absl::InvalidArgumentError(absl::StrCat(enrollment_file, ": not an enrolment file"));
         }
         RETURN_IF_ERROR(node::Node::InitFromBundle(ctx.node_dir, bundle));
+      }
+      if (!net.listen.empty() || !net.parent.empty()) {
+        ASSIGN_OR_RETURN(node::NodeOptions o, node::LoadConfig(ctx.node_dir));
+        o.listen = net.listen;
+        o.parent = net.parent;
+        o.plaintext = net.plaintext;
+        RETURN_IF_ERROR(node::WriteConfig(o));
+        RETURN_IF_ERROR(node::LoadConfig(ctx.node_dir).status());
       }
       RETURN_IF_ERROR(connect());
       ASSIGN_OR_RETURN(v1::IdentityReply me,
@@ -513,6 +527,18 @@ int Main(int argc, char** argv) {
       ASSIGN_OR_RETURN(v1::VerifyReply v, Call(&v1::Admin::Stub::Verify, client->admin(), v1::VerifyRequest()));
       std::cout << (ctx.json ? VerifyJson(v).dump(2) + "\n" : RenderVerify(ctx.lang(), v));
       if (!v.ok()) return absl::DataLossError("ledger verification failed");
+      return absl::OkStatus();
+    };
+  });
+
+  // status
+  auto* status = app.add_subcommand("status", "sync links: last contact, pending records, lag, refusals, forks");
+  status->callback([&] {
+    action = [&]() -> absl::Status {
+      RETURN_IF_ERROR(connect());
+      ASSIGN_OR_RETURN(v1::SyncStatusReply st, Call(&v1::Admin::Stub::SyncStatus, client->admin(),
+                                                     v1::SyncStatusRequest()));
+      std::cout << (ctx.json ? SyncStatusJson(st).dump(2) + "\n" : RenderSyncStatus(ctx.lang(), st));
       return absl::OkStatus();
     };
   });

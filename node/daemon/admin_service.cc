@@ -56,4 +56,9 @@ grpc::Status AdminService::Identity(grpc::ServerContext*, const v1::IdentityRequ
   return Answer(node_->Identity(), reply);
 }
 
+grpc::Status AdminService::SyncStatus(grpc::ServerContext*, const v1::SyncStatusRequest*,
+                                      v1::SyncStatusReply* reply) {
+  return Answer(node_->SyncStatus(), reply);
+}
+
 }  // namespace rectsync::node

@@ -29,6 +29,8 @@ class AdminService final : public v1::Admin::Service {
   grpc::Status Verify(grpc::ServerContext*, const v1::VerifyRequest*, v1::VerifyReply*) override;
   grpc::Status Identity(grpc::ServerContext*, const v1::IdentityRequest*,
                         v1::IdentityReply*) override;
+  grpc::Status SyncStatus(grpc::ServerContext*, const v1::SyncStatusRequest*,
+                          v1::SyncStatusReply*) override;
 
  private:
   Node* node_;

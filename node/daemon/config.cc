@@ -7,6 +7,7 @@
 
 #include <toml++/toml.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "aggregator/status_macros.h"
 #include "aggregator/unit_id.h"
@@ -36,7 +37,11 @@ absl::StatusOr<NodeOptions> LoadConfig(const std::string& path) {
   };
   for (const auto& [key, value] : t) {
     static const char* kKnown[] = {"unit", "yellow_days", "sync_writes", "max_clock_skew_ms",
-                                   "admin_socket", "listen"};
+                                   "admin_socket", "listen", "parent", "parent_unit",
+                                   "plaintext", "tls_cert", "tls_key", "tls_ca",
+                                   "push_interval_ms", "pull_wait_ms", "backoff_min_ms",
+                                   "backoff_max_ms", "batch_records", "max_message_mb",
+                                   "call_timeout_ms"};
     bool known = false;
     for (const char* k : kKnown) known |= key.str() == k;
     if (!known) return bad(std::string(key.str()), "is not a known setting");
@@ -66,8 +71,80 @@ absl::StatusOr<NodeOptions> LoadConfig(const std::string& path) {
     if (!v || v->empty()) return bad("admin_socket", "must be a non-empty path");
     o.admin_socket = *v;
   }
-  if (auto v = t["listen"].value<std::string>()) o.listen = *v;
+  auto str = [&](const char* key, std::string* out) -> absl::Status {
+    if (!t.contains(key)) return absl::OkStatus();
+    auto v = t[key].value<std::string>();
+    if (!v) return bad(key, "must be a string");
+    *out = *v;
+    return absl::OkStatus();
+  };
+  auto num = [&](const char* key, int64_t lo, int64_t hi, int64_t* out) -> absl::Status {
+    if (!t.contains(key)) return absl::OkStatus();
+    auto v = t[key].value<int64_t>();
+    if (!v || *v < lo || *v > hi) return bad(key, absl::StrCat("must be an integer ", lo, "..", hi));
+    *out = *v;
+    return absl::OkStatus();
+  };
+  RETURN_IF_ERROR(str("listen", &o.listen));
+  RETURN_IF_ERROR(str("parent", &o.parent));
+  RETURN_IF_ERROR(str("parent_unit", &o.parent_unit));
+  RETURN_IF_ERROR(str("tls_cert", &o.tls_cert));
+  RETURN_IF_ERROR(str("tls_key", &o.tls_key));
+  RETURN_IF_ERROR(str("tls_ca", &o.tls_ca));
+  if (t.contains("plaintext")) {
+    auto v = t["plaintext"].value<bool>();
+    if (!v) return bad("plaintext", "must be true or false");
+    o.plaintext = *v;
+  }
+  RETURN_IF_ERROR(num("push_interval_ms", 10, 3600000, &o.push_interval_ms));
+  RETURN_IF_ERROR(num("pull_wait_ms", 0, 600000, &o.pull_wait_ms));
+  RETURN_IF_ERROR(num("backoff_min_ms", 1, 3600000, &o.backoff_min_ms));
+  RETURN_IF_ERROR(num("backoff_max_ms", 1, 3600000, &o.backoff_max_ms));
+  RETURN_IF_ERROR(num("batch_records", 1, 100000, &o.batch_records));
+  RETURN_IF_ERROR(num("max_message_mb", 1, 1024, &o.max_message_mb));
+  RETURN_IF_ERROR(num("call_timeout_ms", 100, 3600000, &o.call_timeout_ms));
+  if (o.backoff_max_ms < o.backoff_min_ms) return bad("backoff_max_ms", "must be >= backoff_min_ms");
+  if (!o.parent_unit.empty()) {
+    if (absl::Status s = aggregator::ValidateUnitId(o.parent_unit, "parent_unit"); !s.ok()) {
+      return bad("parent_unit", s.message());
+    }
+    if (!aggregator::StrictlyBelow(o.unit, o.parent_unit)) {
+      return bad("parent_unit", absl::StrCat("\"", o.parent_unit, "\" is not above \"", o.unit, "\""));
+    }
+  } else if (!o.parent.empty()) {
+    o.parent_unit = aggregator::ParentUnit(o.unit);
+    if (o.parent_unit.empty()) return bad("parent", "is set but this unit is a root");
+  }
+  const bool tls = !o.tls_cert.empty() || !o.tls_key.empty() || !o.tls_ca.empty();
+  if (tls && (o.tls_cert.empty() || o.tls_key.empty() || o.tls_ca.empty())) {
+    return bad("tls_cert", "tls_cert, tls_key and tls_ca must be set together");
+  }
+  if (tls && o.plaintext) return bad("plaintext", "cannot be true when TLS files are set");
+  if (!tls && (!o.listen.empty() || !o.parent.empty())) {
+    if (!o.plaintext) {
+      return bad("listen", "needs TLS (tls_cert, tls_key, tls_ca) or an explicit plaintext = true");
+    }
+    for (const std::string* addr : {&o.listen, &o.parent}) {
+      if (!addr->empty() && !IsLoopback(*addr)) {
+        return bad(addr == &o.listen ? "listen" : "parent",
+                   absl::StrCat("\"", *addr, "\" is not a loopback address; plaintext is loopback-only"));
+      }
+    }
+  }
   return o;
+}
+
+bool IsLoopback(const std::string& address) {
+  std::string host = address;
+  if (absl::StartsWith(host, "ipv4:")) host = host.substr(5);
+  if (absl::StartsWith(host, "ipv6:")) host = host.substr(5);
+  if (absl::StartsWith(host, "[")) {
+    size_t close = host.find(']');
+    host = close == std::string::npos ? host : host.substr(1, close - 1);
+  } else if (size_t colon = host.rfind(':'); colon != std::string::npos) {
+    host = host.substr(0, colon);
+  }
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
 }
 
 absl::Status WriteConfig(const NodeOptions& o) {
@@ -78,6 +155,13 @@ absl::Status WriteConfig(const NodeOptions& o) {
   t.insert("max_clock_skew_ms", o.max_clock_skew_ms);
   t.insert("admin_socket", o.admin_socket);
   if (!o.listen.empty()) t.insert("listen", o.listen);
+  if (!o.parent.empty()) t.insert("parent", o.parent);
+  if (o.plaintext) t.insert("plaintext", true);
+  if (!o.tls_cert.empty()) {
+    t.insert("tls_cert", o.tls_cert);
+    t.insert("tls_key", o.tls_key);
+    t.insert("tls_ca", o.tls_ca);
+  }
   std::ofstream out(o.ConfigPath());
   out << "# rectsync node configuration (see README: Operating a node)\n" << t << "\n";
   out.close();

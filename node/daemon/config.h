@@ -24,8 +24,37 @@ struct NodeOptions {
   int64_t max_clock_skew_ms = 5 * 60 * 1000;
   // Admin socket path; relative paths are under data_dir. Default "admin.sock".
   std::string admin_socket = "admin.sock";
-  // Public gRPC address for children and queries ("" = none yet).
+  // Public gRPC address for children and queries ("" = none).
   std::string listen;
+
+  // --- Sync with the parent (DESIGN §7). ---
+  // The parent's gRPC address, "host:port" ("" = this node has no parent link).
+  std::string parent;
+  // The parent's unit id. Default: this unit's parent in the id path.
+  std::string parent_unit;
+  // Transport security. With tls_cert/tls_key (and tls_ca to check the peer)
+  // set, both the server and the parent link use TLS with client
+  // certificates. Otherwise `plaintext = true` must be set explicitly, and is
+  // allowed only for loopback addresses.
+  bool plaintext = false;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_ca;
+  // How long the push loop idles between heartbeat handshakes when there is
+  // nothing new. Default 5000 ms. A local write or an ingest wakes it at once.
+  int64_t push_interval_ms = 5000;
+  // Long-poll wait of a Pull at the parent. Default 10000 ms.
+  int64_t pull_wait_ms = 10000;
+  // Retry backoff after a failed call: capped exponential with full jitter.
+  // Defaults 200 ms and 30000 ms.
+  int64_t backoff_min_ms = 200;
+  int64_t backoff_max_ms = 30000;
+  // Records per push batch. Default 500.
+  int64_t batch_records = 500;
+  // gRPC message size limit on both sides, MiB. Default 16.
+  int64_t max_message_mb = 16;
+  // Deadline of one sync call, ms (a push stream gets this per batch). Default 30000.
+  int64_t call_timeout_ms = 30000;
 
   std::string KeyPath() const { return data_dir + "/node.key"; }
   std::string DbPath() const { return data_dir + "/db"; }
@@ -35,6 +64,8 @@ struct NodeOptions {
 
 // Reads `path` (a node.toml, or a directory holding one).
 absl::StatusOr<NodeOptions> LoadConfig(const std::string& path);
+// True for "127.x.x.x:port", "localhost:port", "[::1]:port".
+bool IsLoopback(const std::string& address);
 // Writes a node.toml for `options` into options.data_dir.
 absl::Status WriteConfig(const NodeOptions& options);
 

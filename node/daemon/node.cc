@@ -164,7 +164,11 @@ absl::Status Node::LoadTrust() {
   for (const v1::Record& env : enrolments) {
     ASSIGN_OR_RETURN(record::DecodedRecord r, record::Open(env));
     clock_.Observe(r.body.hlc());
-    if (absl::Status s = trust_.Admit(env, r); !s.ok()) {
+    // An enrolment received from elsewhere that breaks a trust rule is kept
+    // in the log as evidence but grants nothing (DESIGN §4: authority is
+    // judged, not refused at ingest); only this node's own chain must hold.
+    absl::Status s = trust_.Admit(env, r);
+    if (!s.ok() && r.body.origin() == unit_) {
       return absl::DataLossError(absl::StrCat("stored enrolment does not verify: ", s.message()));
     }
   }
@@ -210,6 +214,7 @@ absl::StatusOr<v1::AppendReply> Node::AppendLocked(v1::RecordBody body) {
     return absl::OkStatus();
   };
   RETURN_IF_ERROR(store_->Append({rec}, refuse_violations));
+  NotifyChange();
   if (body.has_unit_enrolled()) RETURN_IF_ERROR(trust_.Admit(rec.envelope, rec.decoded));
 
   v1::AppendReply reply;

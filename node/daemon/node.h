@@ -11,6 +11,9 @@
 #ifndef RECTSYNC_NODE_DAEMON_NODE_H_
 #define RECTSYNC_NODE_DAEMON_NODE_H_
 
+#include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,6 +24,7 @@
 #include "node/record/trust.h"
 #include "node/store/store.h"
 #include "rectsync/v1/admin.pb.h"
+#include "rectsync/v1/sync.pb.h"
 
 namespace rectsync::node {
 
@@ -63,6 +67,47 @@ class Node {
   absl::StatusOr<v1::VerifyReply> Verify() const;
   absl::StatusOr<v1::IdentityReply> Identity() const;
 
+  // --- Sync (DESIGN §5, §7; node_sync.cc). ---
+
+  // A hello signed by this node, addressed to `parent`.
+  v1::Hello MakeHello(const std::string& parent) const;
+  // OK iff `hello` is addressed to this node, comes from a unit strictly
+  // below it, is signed by that unit's enrolled key and is recent.
+  // Unauthenticated / PermissionDenied naming why otherwise.
+  absl::Status CheckHello(const v1::Hello& hello);
+  // What this node holds of `child`'s subtree.
+  absl::StatusOr<v1::HandshakeReply> Handshake(const std::string& child);
+  // Verifies and durably stores one pushed batch (consecutive records of one
+  // origin in `pusher`'s subtree) and answers with a signed receipt, or with
+  // the refusal: nothing of a refused batch is stored. A validly signed
+  // record conflicting with a held one is kept as a fork and freezes its
+  // origin.
+  v1::PushReply IngestPush(const std::string& pusher, const v1::PushBatch& batch);
+  // Records outside `child`'s subtree that concern it, after `request`'s
+  // cursor; waits up to request.wait_ms() for news when there is none.
+  absl::StatusOr<std::vector<v1::PullBatch>> CollectPull(const std::string& child,
+                                                         const v1::PullRequest& request);
+  // Child side: verifies and stores a batch pulled from the parent, with the
+  // new pull cursor, atomically.
+  absl::Status IngestPull(const std::string& parent, const v1::PullBatch& batch);
+  // This node's pull cursor: origin -> highest seq scanned at the parent.
+  absl::StatusOr<std::vector<v1::FrontierEntry>> PullCursor() const;
+  // Signs / checks a receipt. CheckReceipt verifies it against the enrolled
+  // key of `parent`.
+  v1::SignedReceipt SignReceipt(const v1::Receipt& receipt) const;
+  absl::StatusOr<v1::Receipt> CheckReceipt(const std::string& parent,
+                                           const v1::SignedReceipt& signed_receipt);
+  // Link bookkeeping in the peers column family ("link/<direction>/<peer>").
+  void UpdateLink(const std::string& direction, const std::string& peer,
+                  const std::function<void(v1::LinkStatus*)>& update);
+  absl::StatusOr<v1::SyncStatusReply> SyncStatus() const;
+
+  // Change notification: a counter bumped after every stored write, and a
+  // wait for it to move past `seen`. Returns the counter.
+  uint64_t changes() const;
+  uint64_t WaitForChange(uint64_t seen, std::chrono::milliseconds timeout) const;
+  int64_t NowMillis() const { return clock_.wall()->NowMillis(); }
+
   const std::string& unit() const { return unit_; }
   store::Store* store() const { return store_.get(); }
   const NodeOptions& options() const { return options_; }
@@ -73,6 +118,11 @@ class Node {
   absl::Status CheckKnownIds(const v1::RecordBody& body) const;
   absl::Status LoadTrust();
   absl::StatusOr<v1::AppendReply> AppendLocked(v1::RecordBody body);
+  absl::StatusOr<v1::PushReply> IngestPushLocked(const std::string& pusher,
+                                                 const v1::PushBatch& batch);
+  void NotifyChange();
+  // Clock observation of received records: flags those too far ahead.
+  void ObserveReceived(const record::DecodedRecord& r, store::Store::AppendExtras* extras);
 
   const NodeOptions options_;
   HybridClock clock_;
@@ -81,6 +131,11 @@ class Node {
   std::string unit_;
   mutable std::mutex write_mu_;
   record::TrustStore trust_;  // guarded by write_mu_
+
+  mutable std::mutex change_mu_;
+  mutable std::condition_variable change_cv_;
+  uint64_t changes_ = 0;  // guarded by change_mu_
+  std::mutex link_mu_;    // serialises UpdateLink's read-modify-write
 };
 
 }  // namespace rectsync::node

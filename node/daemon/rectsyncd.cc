@@ -1,6 +1,7 @@
 // rectsyncd --config DIR/node.toml: the node daemon. Serves the admin
-// service on a 0600 unix socket in the data directory; stops cleanly on
-// SIGTERM or SIGINT.
+// service on a 0600 unix socket in the data directory, the Sync service on
+// the public `listen` address (for children), and runs the sync loops
+// towards `parent`. Stops cleanly on SIGTERM or SIGINT.
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,6 +17,9 @@
 #include "node/daemon/admin_service.h"
 #include "node/daemon/config.h"
 #include "node/daemon/node.h"
+#include "node/sync/credentials.h"
+#include "node/sync/sync_client.h"
+#include "node/sync/sync_service.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"rectsyncd: rectsync node daemon"};
@@ -58,14 +62,55 @@ int main(int argc, char** argv) {
   ::chmod(socket_path.c_str(), 0600);
   spdlog::info("rectsyncd {} serving admin on unix:{}", (*node)->unit(), socket_path);
 
+  // Public port: Sync for children.
+  rectsync::sync::SyncService sync_service((*node).get());
+  std::unique_ptr<grpc::Server> public_server;
+  if (!options->listen.empty()) {
+    auto creds = rectsync::sync::ServerCredentials(*options);
+    if (!creds.ok()) {
+      std::fprintf(stderr, "rectsyncd: %s\n", std::string(creds.status().message()).c_str());
+      return 1;
+    }
+    grpc::ServerBuilder pb;
+    int port = 0;
+    pb.AddListeningPort(options->listen, *creds, &port);
+    rectsync::sync::ConfigureServer(*options, &pb);
+    pb.RegisterService(&sync_service);
+    public_server = pb.BuildAndStart();
+    if (!public_server || port == 0) {
+      std::fprintf(stderr, "rectsyncd: cannot listen on %s\n", options->listen.c_str());
+      return 1;
+    }
+    spdlog::info("rectsyncd {} serving sync on {}", (*node)->unit(), options->listen);
+  }
+  std::unique_ptr<rectsync::sync::SyncClient> sync_client;
+  if (!options->parent.empty()) {
+    auto client = rectsync::sync::SyncClient::Create((*node).get());
+    if (!client.ok()) {
+      std::fprintf(stderr, "rectsyncd: %s\n", std::string(client.status().message()).c_str());
+      return 1;
+    }
+    sync_client = *std::move(client);
+    sync_client->Start();
+    spdlog::info("rectsyncd {} syncing with {} at {}", (*node)->unit(), options->parent_unit,
+                 options->parent);
+  }
+  // Ready marker for scripts: written once every port is open.
+  std::printf("ready\n");
+  std::fflush(stdout);
+
   std::thread stopper([&] {
     int sig = 0;
     sigwait(&signals, &sig);
     spdlog::info("signal {}: shutting down", sig);
+    if (sync_client) sync_client->Stop();
+    if (public_server) public_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
     server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   });
   server->Wait();
   stopper.join();
+  sync_client.reset();
+  if (public_server) public_server->Wait();
   node->reset();  // flushes and closes the store before exit
   std::filesystem::remove(socket_path, ec);
   spdlog::info("stopped");

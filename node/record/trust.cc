@@ -74,6 +74,21 @@ absl::Status TrustStore::CheckSignature(const v1::Record& env, const DecodedReco
       "record ", Describe(r.body), ": signature does not verify under the enrolled key"));
 }
 
+absl::Status TrustStore::CheckEnrolled(const DecodedRecord& r) const {
+  const std::string& origin = r.body.origin();
+  auto it = by_unit_.find(origin);
+  if (it == by_unit_.end()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("record ", Describe(r.body), ": origin \"", origin, "\" is not enrolled"));
+  }
+  const int64_t ms = HlcMillis(r.body.hlc());
+  for (const Enrolment& e : it->second) {
+    if (ValidAt(e, ms)) return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(absl::StrCat(
+      "record ", Describe(r.body), ": no enrolment of \"", origin, "\" is valid at its time"));
+}
+
 const Enrolment* TrustStore::Find(const std::string& unit) const {
   auto it = by_unit_.find(unit);
   return it == by_unit_.end() || it->second.empty() ? nullptr : &it->second.back();

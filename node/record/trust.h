@@ -39,6 +39,12 @@ class TrustStore {
   // the record's time. PermissionDenied / Unauthenticated otherwise.
   absl::Status CheckSignature(const v1::Record& env, const DecodedRecord& record) const;
 
+  // OK iff some enrolment of the record's origin is valid at the record's
+  // time, without checking the signature: for the records of a pushed run
+  // whose last record's signature, through the hash chain, vouches for all
+  // of them (DESIGN §7). PermissionDenied otherwise.
+  absl::Status CheckEnrolled(const DecodedRecord& record) const;
+
   // The latest enrolment of `unit`, or nullptr.
   const Enrolment* Find(const std::string& unit) const;
   const std::map<std::string, std::vector<Enrolment>>& all() const { return by_unit_; }

@@ -184,6 +184,13 @@ Store::~Store() {
   db_->Close();
 }
 
+rocksdb::ColumnFamilyHandle* Store::column_family(absl::string_view name) const {
+  for (size_t i = 0; i < handles_.size(); ++i) {
+    if (name == kColumnFamilies[i]) return handles_[i];
+  }
+  return nullptr;
+}
+
 std::string Store::GetOrEmpty(rocksdb::ColumnFamilyHandle* cf, const std::string& key,
                               absl::Status* status) const {
   std::string v;
@@ -194,6 +201,11 @@ std::string Store::GetOrEmpty(rocksdb::ColumnFamilyHandle* cf, const std::string
 }
 
 absl::Status Store::Append(const std::vector<StoredRecord>& batch, const AppendCheck& check) {
+  return Append(batch, check, AppendExtras{});
+}
+
+absl::Status Store::Append(const std::vector<StoredRecord>& batch, const AppendCheck& check,
+                           const AppendExtras& extras) {
   BatchReader reader(this);
   rocksdb::WriteBatch wb;
   std::map<std::string, Head> heads;
@@ -201,12 +213,24 @@ absl::Status Store::Append(const std::vector<StoredRecord>& batch, const AppendC
   for (const StoredRecord& rec : batch) {
     const DecodedRecord& r = rec.decoded;
     const std::string& origin = r.body.origin();
-    auto head_it = heads.find(origin);
-    if (head_it == heads.end()) {
-      ASSIGN_OR_RETURN(Head h, GetHead(origin));
-      head_it = heads.emplace(origin, h).first;
+    const std::string key = RecordKey(origin, r.body.seq());
+    if (extras.sparse) {
+      if (reader.records.count(key)) continue;
+      ASSIGN_OR_RETURN(std::optional<v1::Record> held, GetRecord(origin, r.body.seq()));
+      if (held) {
+        if (record::RecordId(*held) == r.id) continue;
+        return absl::FailedPreconditionError(absl::StrCat(
+            "record ", record::Describe(r.body), " conflicts with the record held at that seq"));
+      }
+    } else {
+      auto head_it = heads.find(origin);
+      if (head_it == heads.end()) {
+        ASSIGN_OR_RETURN(Head h, GetHead(origin));
+        head_it = heads.emplace(origin, h).first;
+      }
+      RETURN_IF_ERROR(record::CheckLink(r, head_it->second.seq, head_it->second.id));
+      head_it->second = Head{r.body.seq(), r.id, r.body.hlc()};
     }
-    RETURN_IF_ERROR(record::CheckLink(r, head_it->second.seq, head_it->second.id));
 
     const std::string& problem_id = aggregator::ProblemOf(r.body);
     std::optional<v1::ProblemState> before;
@@ -216,10 +240,8 @@ absl::Status Store::Append(const std::vector<StoredRecord>& batch, const AppendC
     ASSIGN_OR_RETURN(aggregator::StateChanges changes, aggregator::Derive(r, reader));
     if (check) RETURN_IF_ERROR(check(r, changes));
 
-    const std::string key = RecordKey(origin, r.body.seq());
     wb.Put(records_, key, rec.envelope.SerializeAsString());
     reader.records[key] = &r;
-    head_it->second = Head{r.body.seq(), r.id, r.body.hlc()};
     if (r.body.has_unit_enrolled()) wb.Put(index_, absl::StrCat("e/", key), "");
     if (r.body.has_inspection_opened()) {
       wb.Put(index_, absl::StrCat("i/", r.body.inspection_opened().inspection_id()), key);
@@ -250,9 +272,100 @@ absl::Status Store::Append(const std::vector<StoredRecord>& batch, const AppendC
       wb.Put(index_, absl::StrCat("c/", parent, absl::string_view("\0", 1), unit), "");
     }
   }
+  for (const auto& [k, v] : extras.peer_puts) wb.Put(peers_, k, v);
+  for (const auto& [k, v] : extras.index_puts) wb.Put(index_, k, v);
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
   return FromRocks(db_->Write(wo, &wb), "append records");
+}
+
+absl::Status Store::RecordFork(const v1::Record& env, const DecodedRecord& r) {
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  const std::string key = absl::StrCat(RecordKey(r.body.origin(), r.body.seq()),
+                                       absl::string_view("\0", 1), r.id);
+  return FromRocks(db_->Put(wo, forks_, key, env.SerializeAsString()), "record fork");
+}
+
+absl::StatusOr<std::vector<Store::Fork>> Store::Forks() const {
+  std::vector<Fork> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), forks_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    absl::string_view key(it->key().data(), it->key().size());
+    // origin \0 u64be(seq) \0 id(32)
+    const size_t tail = 1 + 8 + 1 + record::kIdSize;
+    if (key.size() <= tail) return absl::DataLossError("malformed fork key in store");
+    Fork f;
+    f.origin = std::string(key.substr(0, key.size() - tail));
+    f.seq = DecodeU64(key.substr(key.size() - tail + 1, 8));
+    f.other_id = std::string(key.substr(key.size() - record::kIdSize));
+    ASSIGN_OR_RETURN(f.other, ParseStored<v1::Record>(
+                                  absl::string_view(it->value().data(), it->value().size()), "fork"));
+    out.push_back(std::move(f));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "scan forks"));
+  return out;
+}
+
+absl::StatusOr<uint64_t> Store::FrozenAt(const std::string& origin) const {
+  const std::string prefix = absl::StrCat(origin, absl::string_view("\0", 1));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), forks_));
+  it->Seek(prefix);
+  uint64_t seq = 0;
+  if (it->Valid() && it->key().starts_with(prefix) && it->key().size() >= prefix.size() + 8) {
+    seq = DecodeU64(absl::string_view(it->key().data() + prefix.size(), 8));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "read forks"));
+  return seq;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, Head>>> Store::HeadsUnder(
+    const std::string& unit) const {
+  std::vector<std::pair<std::string, Head>> out;
+  ASSIGN_OR_RETURN(Head own, GetHead(unit));
+  if (own.seq > 0) out.emplace_back(unit, own);
+  const std::string prefix = absl::StrCat(unit, "/");
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), heads_));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string origin = it->key().ToString();
+    ASSIGN_OR_RETURN(Head h, DecodeHead(origin, absl::string_view(it->value().data(), it->value().size())));
+    out.emplace_back(std::move(origin), std::move(h));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "scan heads"));
+  return out;
+}
+
+absl::StatusOr<std::optional<std::string>> Store::GetPeer(const std::string& key) const {
+  absl::Status status;
+  std::string v;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), peers_, key, &v);
+  if (s.IsNotFound()) return std::nullopt;
+  RETURN_IF_ERROR(FromRocks(s, absl::StrCat("read peer entry ", key)));
+  return v;
+}
+
+absl::Status Store::PutPeer(const std::string& key, const std::string& value) {
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  return FromRocks(db_->Put(wo, peers_, key, value), absl::StrCat("write peer entry ", key));
+}
+
+absl::Status Store::ScanPeers(
+    const std::string& prefix,
+    const std::function<void(const std::string&, const std::string&)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), peers_));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    fn(it->key().ToString(), it->value().ToString());
+  }
+  return FromRocks(it->status(), "scan peers");
+}
+
+absl::StatusOr<uint64_t> Store::CountIndex(const std::string& prefix) const {
+  uint64_t n = 0;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) ++n;
+  RETURN_IF_ERROR(FromRocks(it->status(), "count index"));
+  return n;
 }
 
 absl::StatusOr<Head> Store::GetHead(const std::string& origin) const {

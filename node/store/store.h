@@ -80,8 +80,38 @@ class Store {
       std::function<absl::Status(const DecodedRecord&, const aggregator::StateChanges&)>;
   absl::Status Append(const std::vector<StoredRecord>& batch, const AppendCheck& check = nullptr);
 
+  // Written in the same WriteBatch as the records of an Append.
+  struct AppendExtras {
+    // Records of origins outside this node's subtree are held sparsely: only
+    // those that concern the node, signature-checked one by one, with no
+    // chain and no head. A record already held under its (origin, seq) with
+    // the same id is skipped; with another id, Append fails (a fork).
+    bool sparse = false;
+    // peers column family puts (sync cursors, receipts).
+    std::vector<std::pair<std::string, std::string>> peer_puts;
+    // index column family puts (flags such as clock skew).
+    std::vector<std::pair<std::string, std::string>> index_puts;
+  };
+  absl::Status Append(const std::vector<StoredRecord>& batch, const AppendCheck& check,
+                      const AppendExtras& extras);
+
+  // Keeps `env`, which conflicts with the held record at its (origin, seq),
+  // as proof of a fork; the origin is frozen from then on.
+  absl::Status RecordFork(const v1::Record& env, const DecodedRecord& record);
+  struct Fork {
+    std::string origin;
+    uint64_t seq = 0;
+    std::string other_id;  // id of the conflicting record kept as proof
+    v1::Record other;
+  };
+  absl::StatusOr<std::vector<Fork>> Forks() const;
+  // The lowest forked seq of `origin`, or 0 if it has no fork.
+  absl::StatusOr<uint64_t> FrozenAt(const std::string& origin) const;
+
   absl::StatusOr<Head> GetHead(const std::string& origin) const;
   absl::StatusOr<std::vector<std::pair<std::string, Head>>> Heads() const;
+  // Heads of `unit` and the origins below it.
+  absl::StatusOr<std::vector<std::pair<std::string, Head>>> HeadsUnder(const std::string& unit) const;
   absl::StatusOr<std::optional<v1::Record>> GetRecord(const std::string& origin,
                                                       uint64_t seq) const;
   // Calls `fn` for the records of `origin` from seq `from` on, in order,
@@ -107,7 +137,20 @@ class Store {
   absl::StatusOr<std::optional<std::string>> GetMeta(const std::string& key) const;
   absl::Status PutMeta(const std::string& key, const std::string& value);
 
+  // Sync bookkeeping (peers column family): cursors, receipts, link status.
+  absl::StatusOr<std::optional<std::string>> GetPeer(const std::string& key) const;
+  absl::Status PutPeer(const std::string& key, const std::string& value);
+  // Calls `fn` for every peers entry whose key starts with `prefix`.
+  absl::Status ScanPeers(const std::string& prefix,
+                         const std::function<void(const std::string&, const std::string&)>& fn) const;
+  // Number of index entries whose key starts with `prefix`.
+  absl::StatusOr<uint64_t> CountIndex(const std::string& prefix) const;
+
   rocksdb::DB* db() const { return db_.get(); }
+  // The handle of column family `name` ("records", "heads", ... as listed
+  // above), or nullptr. For tests and repair tools that must reach below
+  // the Store's contract; owned by the Store.
+  rocksdb::ColumnFamilyHandle* column_family(absl::string_view name) const;
 
  private:
   class BatchReader;

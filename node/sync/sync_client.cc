@@ -1,0 +1,280 @@
+#include "node/sync/sync_client.h"
+
+#include <algorithm>
+#include <map>
+
+#include <spdlog/spdlog.h>
+
+#include "absl/strings/str_cat.h"
+#include "aggregator/status_macros.h"
+#include "node/daemon/admin_service.h"
+#include "node/sync/credentials.h"
+
+namespace rectsync::sync {
+namespace {
+
+using node::FromGrpc;
+
+std::string ReceiptKey(const std::string& parent, const std::string& origin) {
+  return absl::StrCat("receipt/", parent, "/", origin);
+}
+
+absl::Status Annotate(const grpc::Status& s, absl::string_view what) {
+  absl::Status a = FromGrpc(s);
+  return absl::Status(a.code(), absl::StrCat(what, ": ", a.message()));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SyncClient>> SyncClient::Create(node::Node* node) {
+  const node::NodeOptions& o = node->options();
+  if (o.parent.empty()) return absl::FailedPreconditionError("parent: no parent address configured");
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> creds, ChannelCredentials(o));
+  auto channel = grpc::CreateCustomChannel(o.parent, creds, ChannelArgs(o));
+  return std::unique_ptr<SyncClient>(new SyncClient(node, std::move(channel)));
+}
+
+SyncClient::SyncClient(node::Node* node, std::shared_ptr<grpc::Channel> channel)
+    : node_(node),
+      options_(node->options()),
+      parent_(node->options().parent_unit),
+      channel_(std::move(channel)),
+      stub_(v1::Sync::NewStub(channel_)),
+      rng_(std::random_device{}()) {}
+
+SyncClient::~SyncClient() { Stop(); }
+
+void SyncClient::Start() {
+  push_thread_ = std::thread([this] { PushLoop(); });
+  pull_thread_ = std::thread([this] { PullLoop(); });
+}
+
+void SyncClient::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_.exchange(true)) return;
+    if (pull_ctx_ != nullptr) pull_ctx_->TryCancel();
+  }
+  cv_.notify_all();
+  if (push_thread_.joinable()) push_thread_.join();
+  if (pull_thread_.joinable()) pull_thread_.join();
+}
+
+bool SyncClient::Sleep(int64_t ms) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, std::chrono::milliseconds(ms), [&] { return stopping_.load(); });
+  return !stopping_;
+}
+
+int64_t SyncClient::Backoff(int failures) {
+  // Full jitter: uniform in [0, min(max, min * 2^failures)], at least min/2.
+  int64_t cap = options_.backoff_min_ms;
+  for (int i = 0; i < failures && cap < options_.backoff_max_ms; ++i) cap *= 2;
+  cap = std::min(cap, options_.backoff_max_ms);
+  std::lock_guard<std::mutex> lock(mu_);
+  std::uniform_int_distribution<int64_t> d(options_.backoff_min_ms / 2, std::max<int64_t>(cap, 1));
+  return d(rng_);
+}
+
+std::unique_ptr<grpc::ClientContext> SyncClient::NewContext(int64_t timeout_ms) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms));
+  return ctx;
+}
+
+void SyncClient::NoteResult(const absl::Status& s) {
+  const int64_t now = node_->NowMillis();
+  node_->UpdateLink("parent", parent_, [&](v1::LinkStatus* l) {
+    l->set_address(options_.parent);
+    if (s.ok()) {
+      l->set_last_contact_ms(now);
+      l->set_last_success_ms(now);
+      l->set_last_error("");
+    } else {
+      if (s.code() != absl::StatusCode::kUnavailable &&
+          s.code() != absl::StatusCode::kDeadlineExceeded) {
+        l->set_last_contact_ms(now);
+      }
+      l->set_last_error(std::string(s.message()));
+    }
+  });
+}
+
+void SyncClient::PushLoop() {
+  int failures = 0;
+  while (!stopping_) {
+    const uint64_t seen = node_->changes();
+    absl::Status s = PushOnce();
+    NoteResult(s);
+    if (!s.ok()) {
+      if (failures == 0) spdlog::warn("push to {} ({}): {}", parent_, options_.parent, std::string(s.message()));
+      if (!Sleep(Backoff(failures++))) break;
+      continue;
+    }
+    failures = 0;
+    // Idle until something is written here or a heartbeat is due.
+    const auto until = std::chrono::steady_clock::now() +
+                       std::chrono::milliseconds(options_.push_interval_ms);
+    while (!stopping_ && std::chrono::steady_clock::now() < until) {
+      if (node_->WaitForChange(seen, std::chrono::milliseconds(100)) != seen) break;
+    }
+  }
+}
+
+void SyncClient::PullLoop() {
+  int failures = 0;
+  while (!stopping_) {
+    absl::Status s = PullOnce(options_.pull_wait_ms);
+    if (stopping_) break;
+    if (!s.ok()) {
+      NoteResult(s);
+      if (failures == 0) spdlog::warn("pull from {} ({}): {}", parent_, options_.parent, std::string(s.message()));
+      if (!Sleep(Backoff(failures++))) break;
+      continue;
+    }
+    failures = 0;
+  }
+}
+
+absl::Status SyncClient::PushOnce() {
+  const std::string& me = node_->unit();
+  v1::HandshakeRequest hreq;
+  *hreq.mutable_hello() = node_->MakeHello(parent_);
+  v1::HandshakeReply frontier;
+  {
+    auto ctx = NewContext(options_.call_timeout_ms);
+    grpc::Status gs = stub_->Handshake(ctx.get(), hreq, &frontier);
+    if (!gs.ok()) return Annotate(gs, "handshake");
+  }
+  std::map<std::string, const v1::FrontierEntry*> held;
+  for (const v1::FrontierEntry& f : frontier.frontier()) held[f.origin()] = &f;
+  std::map<std::string, uint64_t> frozen;
+  for (const v1::FrontierEntry& f : frontier.frozen()) frozen[f.origin()] = f.seq();
+
+  // What to push: origins (enrollers sort before those they enrol) whose
+  // local head is past the parent's.
+  struct Work {
+    std::string origin;
+    uint64_t from;
+    uint64_t to;
+  };
+  std::vector<Work> work;
+  ASSIGN_OR_RETURN(auto heads, node_->store()->HeadsUnder(me));
+  for (const auto& [origin, head] : heads) {
+    if (frozen.count(origin)) continue;
+    uint64_t parent_seq = 0;
+    if (auto it = held.find(origin); it != held.end()) {
+      parent_seq = it->second->seq();
+      if (parent_seq > 0 && parent_seq <= head.seq) {
+        ASSIGN_OR_RETURN(std::optional<v1::Record> mine, node_->store()->GetRecord(origin, parent_seq));
+        if (!mine || record::RecordId(*mine) != it->second->head()) {
+          node_->UpdateLink("parent", parent_, [&](v1::LinkStatus* l) {
+            l->set_refusals(l->refusals() + 1);
+            l->set_last_refusal(absl::StrCat("the parent holds a different record at ", origin,
+                                             "#", parent_seq, " (fork)"));
+          });
+          continue;
+        }
+      }
+    }
+    if (head.seq > parent_seq) work.push_back({origin, parent_seq + 1, head.seq});
+  }
+  if (work.empty()) return absl::OkStatus();
+
+  auto ctx = NewContext(options_.call_timeout_ms * static_cast<int64_t>(1 + work.size()));
+  auto stream = stub_->Push(ctx.get());
+  bool first = true;
+  uint64_t sent = 0;
+  absl::Status transport;
+  for (const Work& w : work) {
+    uint64_t next = w.from;
+    while (next <= w.to && transport.ok()) {
+      v1::PushBatch batch;
+      if (first) *batch.mutable_hello() = node_->MakeHello(parent_);
+      first = false;
+      size_t bytes = 0;
+      const size_t byte_limit = static_cast<size_t>(options_.max_message_mb << 20) / 2;
+      RETURN_IF_ERROR(node_->store()->ScanOrigin(w.origin, next, [&](uint64_t seq, const v1::Record& r) {
+        if (seq > w.to) return false;
+        *batch.add_records() = r;
+        bytes += r.ByteSizeLong();
+        return batch.records_size() < options_.batch_records && bytes < byte_limit;
+      }));
+      if (batch.records_size() == 0) break;
+      const uint64_t last = next + batch.records_size() - 1;
+      if (!stream->Write(batch)) {
+        transport = absl::UnavailableError("push stream closed by the parent");
+        break;
+      }
+      v1::PushReply reply;
+      if (!stream->Read(&reply)) {
+        transport = absl::UnavailableError("push stream closed before the receipt");
+        break;
+      }
+      if (reply.code() != 0) {
+        spdlog::warn("parent {} refused {}#{}..{}: {}", parent_, w.origin, next, last, reply.error());
+        node_->UpdateLink("parent", parent_, [&](v1::LinkStatus* l) {
+          l->set_refusals(l->refusals() + 1);
+          l->set_last_refusal(reply.error());
+        });
+        break;  // go on with the next origin
+      }
+      ASSIGN_OR_RETURN(v1::Receipt receipt, node_->CheckReceipt(parent_, reply.receipt()));
+      ASSIGN_OR_RETURN(std::optional<v1::Record> at, node_->store()->GetRecord(w.origin, last));
+      if (receipt.origin() != w.origin || receipt.seq() != last || !at ||
+          record::RecordId(*at) != receipt.head()) {
+        return absl::DataLossError(absl::StrCat("receipt for ", w.origin, "#", last,
+                                                " does not match what was pushed"));
+      }
+      RETURN_IF_ERROR(node_->store()->PutPeer(ReceiptKey(parent_, w.origin),
+                                              reply.receipt().SerializeAsString()));
+      sent += reply.stored();
+      next = last + 1;
+    }
+    if (!transport.ok()) break;
+  }
+  stream->WritesDone();
+  grpc::Status gs = stream->Finish();
+  if (sent > 0) {
+    node_->UpdateLink("parent", parent_, [&](v1::LinkStatus* l) {
+      l->set_records_sent(l->records_sent() + sent);
+    });
+  }
+  if (!gs.ok()) return Annotate(gs, "push");
+  return transport;
+}
+
+absl::Status SyncClient::PullOnce(int64_t wait_ms) {
+  v1::PullRequest req;
+  *req.mutable_hello() = node_->MakeHello(parent_);
+  ASSIGN_OR_RETURN(std::vector<v1::FrontierEntry> cursor, node_->PullCursor());
+  for (v1::FrontierEntry& e : cursor) *req.add_cursor() = std::move(e);
+  req.set_wait_ms(static_cast<uint32_t>(wait_ms));
+  auto ctx = NewContext(options_.call_timeout_ms + wait_ms);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return absl::CancelledError("stopping");
+    pull_ctx_ = ctx.get();
+  }
+  auto reader = stub_->Pull(ctx.get(), req);
+  v1::PullBatch batch;
+  absl::Status ingest;
+  while (reader->Read(&batch)) {
+    ingest = node_->IngestPull(parent_, batch);
+    if (!ingest.ok()) {
+      ctx->TryCancel();
+      break;
+    }
+  }
+  grpc::Status gs = reader->Finish();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pull_ctx_ = nullptr;
+  }
+  if (!ingest.ok()) return ingest;
+  if (!gs.ok()) return Annotate(gs, "pull");
+  NoteResult(absl::OkStatus());
+  return absl::OkStatus();
+}
+
+}  // namespace rectsync::sync

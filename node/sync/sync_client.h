@@ -1,0 +1,75 @@
+// SyncClient: a child's link to its parent (DESIGN §7). Two loops, each on
+// its own thread:
+//   push — handshake for the parent's frontier of this subtree, then stream
+//          what the parent lacks, one origin per batch; advance only on the
+//          parent's signed receipts, which are kept. Woken at once by any
+//          local write or ingest, otherwise a heartbeat every push_interval.
+//   pull — long-poll the parent for records from outside this subtree that
+//          concern it (enrolments, problems raised against its units,
+//          reviews, closures, reopenings, amendments).
+// Failures retry with capped exponential backoff and full jitter; offline is
+// normal and costs only the missing records. Thread-safe; Stop() joins.
+#ifndef RECTSYNC_NODE_SYNC_SYNC_CLIENT_H_
+#define RECTSYNC_NODE_SYNC_SYNC_CLIENT_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+#include "node/daemon/node.h"
+#include "rectsync/v1/sync.grpc.pb.h"
+
+namespace rectsync::sync {
+
+class SyncClient {
+ public:
+  // Node must outlive the client. options.parent must be set.
+  static absl::StatusOr<std::unique_ptr<SyncClient>> Create(node::Node* node);
+  ~SyncClient();
+  SyncClient(const SyncClient&) = delete;
+  SyncClient& operator=(const SyncClient&) = delete;
+
+  void Start();
+  void Stop();
+
+  // One push round: handshake, then push everything the parent lacks.
+  // Returns the first transport error; refusals of single batches are
+  // recorded in the link status and do not fail the round.
+  absl::Status PushOnce();
+  // One pull round (long-polls up to `wait_ms`).
+  absl::Status PullOnce(int64_t wait_ms);
+
+ private:
+  SyncClient(node::Node* node, std::shared_ptr<grpc::Channel> channel);
+  void PushLoop();
+  void PullLoop();
+  // Sleeps up to `ms` or until Stop(). Returns false when stopping.
+  bool Sleep(int64_t ms);
+  int64_t Backoff(int failures);
+  std::unique_ptr<grpc::ClientContext> NewContext(int64_t timeout_ms);
+  void NoteResult(const absl::Status& s);
+
+  node::Node* node_;
+  const node::NodeOptions& options_;
+  const std::string parent_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Sync::Stub> stub_;
+
+  std::atomic<bool> stopping_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  grpc::ClientContext* pull_ctx_ = nullptr;  // guarded by mu_; cancelled by Stop()
+  std::mt19937_64 rng_;                      // guarded by mu_
+  std::thread push_thread_;
+  std::thread pull_thread_;
+};
+
+}  // namespace rectsync::sync
+
+#endif  // RECTSYNC_NODE_SYNC_SYNC_CLIENT_H_

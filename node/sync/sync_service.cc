@@ -1,0 +1,44 @@
+#include "node/sync/sync_service.h"
+
+#include "node/daemon/admin_service.h"
+
+namespace rectsync::sync {
+
+using node::ToGrpc;
+
+grpc::Status SyncService::Handshake(grpc::ServerContext*, const v1::HandshakeRequest* req,
+                                    v1::HandshakeReply* reply) {
+  if (absl::Status s = node_->CheckHello(req->hello()); !s.ok()) return ToGrpc(s);
+  auto r = node_->Handshake(req->hello().unit());
+  if (!r.ok()) return ToGrpc(r.status());
+  *reply = *std::move(r);
+  return grpc::Status::OK;
+}
+
+grpc::Status SyncService::Push(grpc::ServerContext* ctx,
+                               grpc::ServerReaderWriter<v1::PushReply, v1::PushBatch>* stream) {
+  v1::PushBatch batch;
+  if (!stream->Read(&batch)) return grpc::Status::OK;
+  if (absl::Status s = node_->CheckHello(batch.hello()); !s.ok()) return ToGrpc(s);
+  const std::string pusher = batch.hello().unit();
+  do {
+    if (ctx->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "push cancelled");
+    // A refused batch is answered in the stream; the child goes on with its
+    // other origins.
+    if (!stream->Write(node_->IngestPush(pusher, batch))) break;
+  } while (stream->Read(&batch));
+  return grpc::Status::OK;
+}
+
+grpc::Status SyncService::Pull(grpc::ServerContext*, const v1::PullRequest* req,
+                               grpc::ServerWriter<v1::PullBatch>* writer) {
+  if (absl::Status s = node_->CheckHello(req->hello()); !s.ok()) return ToGrpc(s);
+  auto batches = node_->CollectPull(req->hello().unit(), *req);
+  if (!batches.ok()) return ToGrpc(batches.status());
+  for (const v1::PullBatch& b : *batches) {
+    if (!writer->Write(b)) break;
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace rectsync::sync
