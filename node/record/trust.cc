@@ -52,7 +52,10 @@ absl::Status TrustStore::Admit(const v1::Record& env, const DecodedRecord& r) {
   return absl::OkStatus();
 }
 
-absl::Status TrustStore::CheckSignature(const v1::Record& env, const DecodedRecord& r) const {
+// The enrolments of the record's origin that are valid at its time, newest
+// first; PermissionDenied naming why there are none.
+absl::StatusOr<std::vector<const Enrolment*>> TrustStore::ValidEnrolments(
+    const DecodedRecord& r) const {
   const std::string& origin = r.body.origin();
   auto it = by_unit_.find(origin);
   if (it == by_unit_.end()) {
@@ -60,33 +63,28 @@ absl::Status TrustStore::CheckSignature(const v1::Record& env, const DecodedReco
         absl::StrCat("record ", Describe(r.body), ": origin \"", origin, "\" is not enrolled"));
   }
   const int64_t ms = HlcMillis(r.body.hlc());
-  bool any_valid = false;
+  std::vector<const Enrolment*> out;
   for (auto e = it->second.rbegin(); e != it->second.rend(); ++e) {
-    if (!ValidAt(*e, ms)) continue;
-    any_valid = true;
-    if (SignatureValid(env, e->public_key)) return absl::OkStatus();
+    if (ValidAt(*e, ms)) out.push_back(&*e);
   }
-  if (!any_valid) {
+  if (out.empty()) {
     return absl::PermissionDeniedError(absl::StrCat(
         "record ", Describe(r.body), ": no enrolment of \"", origin, "\" is valid at its time"));
+  }
+  return out;
+}
+
+absl::Status TrustStore::CheckSignature(const v1::Record& env, const DecodedRecord& r) const {
+  ASSIGN_OR_RETURN(std::vector<const Enrolment*> valid, ValidEnrolments(r));
+  for (const Enrolment* e : valid) {
+    if (SignatureValid(env, e->public_key)) return absl::OkStatus();
   }
   return absl::UnauthenticatedError(absl::StrCat(
       "record ", Describe(r.body), ": signature does not verify under the enrolled key"));
 }
 
 absl::Status TrustStore::CheckEnrolled(const DecodedRecord& r) const {
-  const std::string& origin = r.body.origin();
-  auto it = by_unit_.find(origin);
-  if (it == by_unit_.end()) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("record ", Describe(r.body), ": origin \"", origin, "\" is not enrolled"));
-  }
-  const int64_t ms = HlcMillis(r.body.hlc());
-  for (const Enrolment& e : it->second) {
-    if (ValidAt(e, ms)) return absl::OkStatus();
-  }
-  return absl::PermissionDeniedError(absl::StrCat(
-      "record ", Describe(r.body), ": no enrolment of \"", origin, "\" is valid at its time"));
+  return ValidEnrolments(r).status();
 }
 
 const Enrolment* TrustStore::Find(const std::string& unit) const {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "node/record/codec.h"
 
 namespace rectsync::record {
@@ -51,6 +51,8 @@ class TrustStore {
   const std::string& root_public_key() const { return root_public_key_; }
 
  private:
+  absl::StatusOr<std::vector<const Enrolment*>> ValidEnrolments(const DecodedRecord& record) const;
+
   std::string root_public_key_;
   std::map<std::string, std::vector<Enrolment>> by_unit_;
 };
