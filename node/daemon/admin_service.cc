@@ -26,6 +26,14 @@ grpc::Status AdminService::Append(grpc::ServerContext*, const v1::AppendRequest*
   return Answer(node_->Append(req->body()), reply);
 }
 
+grpc::Status AdminService::AppendBatch(grpc::ServerContext*, const v1::AppendBatchRequest* req,
+                                       v1::AppendBatchReply* reply) {
+  auto r = node_->AppendAll({req->bodies().begin(), req->bodies().end()});
+  if (!r.ok()) return ToGrpc(r.status());
+  for (v1::AppendReply& one : *r) *reply->add_replies() = std::move(one);
+  return grpc::Status::OK;
+}
+
 grpc::Status AdminService::Enroll(grpc::ServerContext*, const v1::EnrollRequest* req,
                                   v1::EnrollmentBundle* reply) {
   return Answer(node_->Enroll(*req), reply);

@@ -19,6 +19,8 @@ class AdminService final : public v1::Admin::Service {
   explicit AdminService(Node* node) : node_(node) {}
 
   grpc::Status Append(grpc::ServerContext*, const v1::AppendRequest*, v1::AppendReply*) override;
+  grpc::Status AppendBatch(grpc::ServerContext*, const v1::AppendBatchRequest*,
+                           v1::AppendBatchReply*) override;
   grpc::Status Enroll(grpc::ServerContext*, const v1::EnrollRequest*,
                       v1::EnrollmentBundle*) override;
   grpc::Status GetProblem(grpc::ServerContext*, const v1::GetProblemRequest*,

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "aggregator/date.h"
@@ -183,23 +184,53 @@ absl::StatusOr<v1::AppendReply> Node::Append(v1::RecordBody body) {
 }
 
 absl::StatusOr<v1::AppendReply> Node::AppendLocked(v1::RecordBody body) {
-  ASSIGN_OR_RETURN(store::Head head, store_->GetHead(unit_));
-  body.set_origin(unit_);
-  body.set_seq(head.seq + 1);
-  body.set_prev(head.id);
-  body.set_hlc(clock_.Now());
-  if (std::string* id = CreatedId(&body); id && id->empty()) {
-    *id = absl::StrCat(unit_, ":", std::string(1, IdLetter(body)), body.seq());
-  }
-  if (body.has_unit_enrolled() && body.unit_enrolled().valid_from_ms() == 0) {
-    body.mutable_unit_enrolled()->set_valid_from_ms(record::HlcMillis(body.hlc()));
-  }
-  RETURN_IF_ERROR(aggregator::ValidateBody(body));
-  RETURN_IF_ERROR(CheckKnownIds(body));
+  std::vector<v1::RecordBody> one;
+  one.push_back(std::move(body));
+  ASSIGN_OR_RETURN(std::vector<v1::AppendReply> replies, AppendAllLocked(std::move(one)));
+  return replies[0];
+}
 
-  store::StoredRecord rec;
-  rec.envelope = record::Seal(body, *key_);
-  ASSIGN_OR_RETURN(rec.decoded, record::Open(rec.envelope));
+absl::StatusOr<std::vector<v1::AppendReply>> Node::AppendAll(std::vector<v1::RecordBody> bodies) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  return AppendAllLocked(std::move(bodies));
+}
+
+absl::StatusOr<std::vector<v1::AppendReply>> Node::AppendAllLocked(std::vector<v1::RecordBody> bodies) {
+  if (bodies.empty()) return absl::InvalidArgumentError("nothing to append");
+  ASSIGN_OR_RETURN(store::Head head, store_->GetHead(unit_));
+  std::vector<store::StoredRecord> recs(bodies.size());
+  // Problems created earlier in the batch: later records may refer to them
+  // before they are stored (the fold checks them in the same WriteBatch).
+  std::set<std::string> created;
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    v1::RecordBody& body = bodies[i];
+    body.set_origin(unit_);
+    body.set_seq(head.seq + 1);
+    body.set_prev(head.id);
+    body.set_hlc(clock_.Now());
+    if (std::string* id = CreatedId(&body); id && id->empty()) {
+      *id = absl::StrCat(unit_, ":", std::string(1, IdLetter(body)), body.seq());
+    }
+    if (body.has_unit_enrolled() && body.unit_enrolled().valid_from_ms() == 0) {
+      body.mutable_unit_enrolled()->set_valid_from_ms(record::HlcMillis(body.hlc()));
+    }
+    auto where = [&](const absl::Status& s) {
+      return bodies.size() == 1 ? s
+                                : absl::Status(s.code(), absl::StrCat("record ", i + 1, ": ", s.message()));
+    };
+    if (absl::Status s = aggregator::ValidateBody(body); !s.ok()) return where(s);
+    const std::string& pid = aggregator::ProblemOf(body);
+    if (body.has_problem_raised() && created.count(pid)) {
+      return where(absl::AlreadyExistsError(absl::StrCat("problem_id: \"", pid, "\" is raised twice")));
+    }
+    if (body.has_problem_raised() || !created.count(pid)) {
+      if (absl::Status s = CheckKnownIds(body); !s.ok()) return where(s);
+    }
+    if (body.has_problem_raised()) created.insert(pid);
+    recs[i].envelope = record::Seal(body, *key_);
+    ASSIGN_OR_RETURN(recs[i].decoded, record::Open(recs[i].envelope));
+    head = store::Head{body.seq(), recs[i].decoded.id, body.hlc()};
+  }
   // A local write that the fold would only list as a violation is refused
   // here, where the officer can still correct it.
   auto refuse_violations = [](const record::DecodedRecord& r,
@@ -207,22 +238,27 @@ absl::StatusOr<v1::AppendReply> Node::AppendLocked(v1::RecordBody body) {
     for (const auto& [id, state] : changes.problems) {
       for (const v1::Violation& v : state.violations()) {
         if (v.record().id() == r.id) {
-          return absl::FailedPreconditionError(absl::StrCat("refused: ", v.reason()));
+          return absl::FailedPreconditionError(
+              absl::StrCat("refused: ", v.reason(), " (", record::Describe(r.body), ")"));
         }
       }
     }
     return absl::OkStatus();
   };
-  RETURN_IF_ERROR(store_->Append({rec}, refuse_violations));
+  RETURN_IF_ERROR(store_->Append(recs, refuse_violations));
   NotifyChange();
-  if (body.has_unit_enrolled()) RETURN_IF_ERROR(trust_.Admit(rec.envelope, rec.decoded));
-
-  v1::AppendReply reply;
-  reply.set_id(rec.decoded.id);
-  reply.set_seq(body.seq());
-  if (std::string* id = CreatedId(&body)) reply.set_subject(*id);
-  else reply.set_subject(aggregator::ProblemOf(body));
-  return reply;
+  std::vector<v1::AppendReply> replies;
+  for (size_t i = 0; i < recs.size(); ++i) {
+    v1::RecordBody& body = bodies[i];
+    if (body.has_unit_enrolled()) RETURN_IF_ERROR(trust_.Admit(recs[i].envelope, recs[i].decoded));
+    v1::AppendReply reply;
+    reply.set_id(recs[i].decoded.id);
+    reply.set_seq(body.seq());
+    if (std::string* id = CreatedId(&body)) reply.set_subject(*id);
+    else reply.set_subject(aggregator::ProblemOf(body));
+    replies.push_back(std::move(reply));
+  }
+  return replies;
 }
 
 absl::Status Node::CheckKnownIds(const v1::RecordBody& b) const {

@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "node/daemon/clock.h"
@@ -57,6 +58,10 @@ class Node {
   // prev and hlc are assigned here, and empty ids the event creates are
   // generated ("<unit>:P<seq>").
   absl::StatusOr<v1::AppendReply> Append(v1::RecordBody body);
+  // Appends several local records atomically: all or none (the error names
+  // the failing record by its position). Later records may refer to
+  // problems raised earlier in the same call. For ledger import.
+  absl::StatusOr<std::vector<v1::AppendReply>> AppendAll(std::vector<v1::RecordBody> bodies);
   // Enrols a child unit and returns the bundle to hand to it.
   absl::StatusOr<v1::EnrollmentBundle> Enroll(const v1::EnrollRequest& request);
 
@@ -118,6 +123,7 @@ class Node {
   absl::Status CheckKnownIds(const v1::RecordBody& body) const;
   absl::Status LoadTrust();
   absl::StatusOr<v1::AppendReply> AppendLocked(v1::RecordBody body);
+  absl::StatusOr<std::vector<v1::AppendReply>> AppendAllLocked(std::vector<v1::RecordBody> bodies);
   absl::StatusOr<v1::PushReply> IngestPushLocked(const std::string& pusher,
                                                  const v1::PushBatch& batch);
   void NotifyChange();
