@@ -51,6 +51,13 @@ grpc::Status AdminService::ListProblems(grpc::ServerContext*, const v1::ListProb
 
 grpc::Status AdminService::GetSummary(grpc::ServerContext*, const v1::SummaryRequest* req,
                                       v1::Summary* reply) {
+  if (req->live()) {
+    if (!live_) {
+      return ToGrpc(absl::FailedPreconditionError(
+          "a live summary needs the node's daemon (rectsyncd) running"));
+    }
+    return Answer(live_(*req), reply);
+  }
   return Answer(node_->GetSummary(*req), reply);
 }
 
@@ -67,6 +74,11 @@ grpc::Status AdminService::Identity(grpc::ServerContext*, const v1::IdentityRequ
 grpc::Status AdminService::SyncStatus(grpc::ServerContext*, const v1::SyncStatusRequest*,
                                       v1::SyncStatusReply* reply) {
   return Answer(node_->SyncStatus(), reply);
+}
+
+grpc::Status AdminService::Reconcile(grpc::ServerContext*, const v1::ReconcileRequest* req,
+                                     v1::ReconcileReply* reply) {
+  return Answer(node_->Reconcile(*req), reply);
 }
 
 }  // namespace rectsync::node

@@ -3,6 +3,8 @@
 #ifndef RECTSYNC_NODE_DAEMON_ADMIN_SERVICE_H_
 #define RECTSYNC_NODE_DAEMON_ADMIN_SERVICE_H_
 
+#include <functional>
+
 #include "absl/status/status.h"
 #include "node/daemon/node.h"
 #include "rectsync/v1/admin.grpc.pb.h"
@@ -16,7 +18,12 @@ absl::Status FromGrpc(const grpc::Status& status);
 
 class AdminService final : public v1::Admin::Service {
  public:
-  explicit AdminService(Node* node) : node_(node) {}
+  // Answers GetSummary requests with live = true (set by the daemon, which
+  // owns the network side; absent in-process).
+  using LiveSummaryFn = std::function<absl::StatusOr<v1::Summary>(const v1::SummaryRequest&)>;
+
+  explicit AdminService(Node* node, LiveSummaryFn live = nullptr)
+      : node_(node), live_(std::move(live)) {}
 
   grpc::Status Append(grpc::ServerContext*, const v1::AppendRequest*, v1::AppendReply*) override;
   grpc::Status AppendBatch(grpc::ServerContext*, const v1::AppendBatchRequest*,
@@ -33,9 +40,12 @@ class AdminService final : public v1::Admin::Service {
                         v1::IdentityReply*) override;
   grpc::Status SyncStatus(grpc::ServerContext*, const v1::SyncStatusRequest*,
                           v1::SyncStatusReply*) override;
+  grpc::Status Reconcile(grpc::ServerContext*, const v1::ReconcileRequest*,
+                         v1::ReconcileReply*) override;
 
  private:
   Node* node_;
+  LiveSummaryFn live_;
 };
 
 }  // namespace rectsync::node

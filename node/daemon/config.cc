@@ -41,7 +41,7 @@ absl::StatusOr<NodeOptions> LoadConfig(const std::string& path) {
                                    "plaintext", "tls_cert", "tls_key", "tls_ca",
                                    "push_interval_ms", "pull_wait_ms", "backoff_min_ms",
                                    "backoff_max_ms", "batch_records", "max_message_mb",
-                                   "call_timeout_ms"};
+                                   "call_timeout_ms", "advertise", "attest_interval_ms"};
     bool known = false;
     for (const char* k : kKnown) known |= key.str() == k;
     if (!known) return bad(std::string(key.str()), "is not a known setting");
@@ -87,6 +87,8 @@ absl::StatusOr<NodeOptions> LoadConfig(const std::string& path) {
   };
   RETURN_IF_ERROR(str("listen", &o.listen));
   RETURN_IF_ERROR(str("parent", &o.parent));
+  RETURN_IF_ERROR(str("advertise", &o.advertise));
+  RETURN_IF_ERROR(num("attest_interval_ms", 0, 86400000, &o.attest_interval_ms));
   RETURN_IF_ERROR(str("parent_unit", &o.parent_unit));
   RETURN_IF_ERROR(str("tls_cert", &o.tls_cert));
   RETURN_IF_ERROR(str("tls_key", &o.tls_key));
@@ -154,14 +156,31 @@ absl::Status WriteConfig(const NodeOptions& o) {
   t.insert("sync_writes", o.sync_writes);
   t.insert("max_clock_skew_ms", o.max_clock_skew_ms);
   t.insert("admin_socket", o.admin_socket);
-  if (!o.listen.empty()) t.insert("listen", o.listen);
-  if (!o.parent.empty()) t.insert("parent", o.parent);
+  // Every other setting that differs from its default, so that rewriting a
+  // node.toml keeps what an operator set.
+  const NodeOptions d;
+  auto str = [&](const char* key, const std::string& v, const std::string& def) {
+    if (v != def) t.insert(key, v);
+  };
+  auto num = [&](const char* key, int64_t v, int64_t def) {
+    if (v != def) t.insert(key, v);
+  };
+  str("listen", o.listen, d.listen);
+  str("advertise", o.advertise, d.advertise);
+  str("parent", o.parent, d.parent);
+  if (o.parent_unit != aggregator::ParentUnit(o.unit)) str("parent_unit", o.parent_unit, d.parent_unit);
   if (o.plaintext) t.insert("plaintext", true);
-  if (!o.tls_cert.empty()) {
-    t.insert("tls_cert", o.tls_cert);
-    t.insert("tls_key", o.tls_key);
-    t.insert("tls_ca", o.tls_ca);
-  }
+  str("tls_cert", o.tls_cert, d.tls_cert);
+  str("tls_key", o.tls_key, d.tls_key);
+  str("tls_ca", o.tls_ca, d.tls_ca);
+  num("push_interval_ms", o.push_interval_ms, d.push_interval_ms);
+  num("pull_wait_ms", o.pull_wait_ms, d.pull_wait_ms);
+  num("backoff_min_ms", o.backoff_min_ms, d.backoff_min_ms);
+  num("backoff_max_ms", o.backoff_max_ms, d.backoff_max_ms);
+  num("batch_records", o.batch_records, d.batch_records);
+  num("max_message_mb", o.max_message_mb, d.max_message_mb);
+  num("call_timeout_ms", o.call_timeout_ms, d.call_timeout_ms);
+  num("attest_interval_ms", o.attest_interval_ms, d.attest_interval_ms);
   std::ofstream out(o.ConfigPath());
   out << "# rectsync node configuration (see README: Operating a node)\n" << t << "\n";
   out.close();

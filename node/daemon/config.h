@@ -26,6 +26,12 @@ struct NodeOptions {
   std::string admin_socket = "admin.sock";
   // Public gRPC address for children and queries ("" = none).
   std::string listen;
+  // The address this node tells its parent to reach it at, for live
+  // queries. Default: `listen`.
+  std::string advertise;
+  // How often, at most, the node attests its subtree's summary
+  // (SummaryAttested) to its parent when it changed. Default 60000 ms.
+  int64_t attest_interval_ms = 60000;
 
   // --- Sync with the parent (DESIGN §7). ---
   // The parent's gRPC address, "host:port" ("" = this node has no parent link).

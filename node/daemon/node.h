@@ -82,6 +82,9 @@ class Node {
   absl::Status CheckHello(const v1::Hello& hello);
   // What this node holds of `child`'s subtree.
   absl::StatusOr<v1::HandshakeReply> Handshake(const std::string& child);
+  // Remembers the public address a child advertised in its hello (for live
+  // queries).
+  void NoteAdvertised(const v1::Hello& hello);
   // Verifies and durably stores one pushed batch (consecutive records of one
   // origin in `pusher`'s subtree) and answers with a signed receipt, or with
   // the refusal: nothing of a refused batch is stored. A validly signed
@@ -90,8 +93,11 @@ class Node {
   v1::PushReply IngestPush(const std::string& pusher, const v1::PushBatch& batch);
   // Records outside `child`'s subtree that concern it, after `request`'s
   // cursor; waits up to request.wait_ms() for news when there is none.
-  absl::StatusOr<std::vector<v1::PullBatch>> CollectPull(const std::string& child,
-                                                         const v1::PullRequest& request);
+  // `cancelled` is polled while waiting, so that a closing call or server
+  // does not hold the wait to its end.
+  absl::StatusOr<std::vector<v1::PullBatch>> CollectPull(
+      const std::string& child, const v1::PullRequest& request,
+      const std::function<bool()>& cancelled = nullptr);
   // Child side: verifies and stores a batch pulled from the parent, with the
   // new pull cursor, atomically.
   absl::Status IngestPull(const std::string& parent, const v1::PullBatch& batch);
@@ -106,6 +112,19 @@ class Node {
   void UpdateLink(const std::string& direction, const std::string& peer,
                   const std::function<void(v1::LinkStatus*)>& update);
   absl::StatusOr<v1::SyncStatusReply> SyncStatus() const;
+
+  // --- Reconciliation (DESIGN §8; node_reconcile.cc). ---
+
+  // Appends a SummaryAttested of this node's subtree at its current
+  // frontier, unless the counters are unchanged since the last one.
+  // Returns whether it appended.
+  absl::StatusOr<bool> Attest(const std::string& author);
+  // Recomputes every attestation held for `unit`'s subtree at its frontier,
+  // checks reported figures against the ledger and parts against totals.
+  absl::StatusOr<v1::ReconcileReply> Reconcile(const v1::ReconcileRequest& request) const;
+  // OK iff `hello` is addressed to this node and signed by the enrolled key
+  // of a unit this node knows, recently; for Query calls.
+  absl::Status CheckCaller(const v1::Hello& hello);
 
   // Change notification: a counter bumped after every stored write, and a
   // wait for it to move past `seen`. Returns the counter.
@@ -143,6 +162,12 @@ class Node {
   uint64_t changes_ = 0;  // guarded by change_mu_
   std::mutex link_mu_;    // serialises UpdateLink's read-modify-write
 };
+
+// Does `body`, from an origin outside `subtree`, concern `subtree`: an
+// enrolment or inspection on its path, a figure for a unit in it, or a
+// record about a problem whose responsible unit lies in it.
+absl::StatusOr<bool> RecordConcerns(const store::Store& store, const v1::RecordBody& body,
+                                    const std::string& subtree);
 
 }  // namespace rectsync::node
 

@@ -46,12 +46,26 @@ absl::StatusOr<v1::ListProblemsReply> Node::ListProblems(const v1::ListProblemsR
   RETURN_IF_ERROR(aggregator::ValidateUnitId(subtree, "unit"));
   ASSIGN_OR_RETURN(int64_t today,
                    aggregator::ParseDate(req.today().empty() ? Today() : req.today(), "today"));
+  std::string after_unit, after_id;
+  if (!req.page_token().empty()) {
+    size_t nl = req.page_token().find('@');
+    if (nl == std::string::npos) return absl::InvalidArgumentError("page_token: malformed");
+    after_unit = req.page_token().substr(0, nl);
+    after_id = req.page_token().substr(nl + 1);
+  }
   v1::ListProblemsReply reply;
-  RETURN_IF_ERROR(store_->ScanProblems(subtree, [&](const v1::ProblemState& s) {
+  RETURN_IF_ERROR(store_->ScanProblems(subtree, after_unit, after_id, [&](const v1::ProblemState& s) {
     if (req.status() != v1::STATUS_UNSPECIFIED && s.status() != req.status()) return true;
     if (!req.category().empty() && s.category() != req.category()) return true;
+    if (req.source() != v1::SOURCE_UNSPECIFIED && s.source() != req.source()) return true;
     std::string colour = aggregator::Colour(s, today, options_.yellow_days);
     if (!req.colour().empty() && colour != req.colour()) return true;
+    if (req.overdue() && colour != "red") return true;
+    if (req.page_size() > 0 && static_cast<uint32_t>(reply.problems_size()) == req.page_size()) {
+      const v1::ProblemState& last = reply.problems(reply.problems_size() - 1).state();
+      reply.set_next_page_token(absl::StrCat(last.unit(), "@", last.problem_id()));
+      return false;
+    }
     v1::ProblemRow* row = reply.add_problems();
     *row->mutable_state() = s;
     row->set_colour(colour);
@@ -69,6 +83,18 @@ absl::StatusOr<v1::Summary> Node::GetSummary(const v1::SummaryRequest& req) cons
   options.yellow_days = options_.yellow_days;
   ASSIGN_OR_RETURN(aggregator::Counters counters, store_->GetRollup(unit));
   v1::Summary summary = aggregator::Summarize(unit, counters, today, options);
+  summary.set_as_of_ms(clock_.wall()->NowMillis());
+  summary.set_answered_by(unit_);
+  summary.set_rate_gap(summary.claimed_rate() - summary.verified_rate());
+  if (req.frontier()) {
+    ASSIGN_OR_RETURN(auto heads, store_->HeadsUnder(unit));
+    for (const auto& [origin, head] : heads) {
+      v1::FrontierEntry* f = summary.add_frontier();
+      f->set_origin(origin);
+      f->set_seq(head.seq);
+      f->set_head(head.id);
+    }
+  }
   if (req.children()) {
     ASSIGN_OR_RETURN(std::vector<std::string> children, store_->ChildUnits(unit));
     for (const std::string& child : children) {

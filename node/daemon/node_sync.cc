@@ -33,8 +33,18 @@ std::string LinkKey(const std::string& direction, const std::string& peer) {
   return absl::StrCat("link/", direction, "/", peer);
 }
 
+v1::PushReply Refusal(const std::string& origin, const absl::Status& s) {
+  v1::PushReply reply;
+  reply.set_origin(origin);
+  reply.set_code(static_cast<int32_t>(s.code()));
+  reply.set_error(std::string(s.message()));
+  return reply;
+}
+
+}  // namespace
+
 // Does `body` (from an origin outside `subtree`) concern `subtree`?
-absl::StatusOr<bool> Concerns(const store::Store& store, const v1::RecordBody& body,
+absl::StatusOr<bool> RecordConcerns(const store::Store& store, const v1::RecordBody& body,
                               const std::string& subtree) {
   auto related = [&](const std::string& unit) {
     return InSubtree(unit, subtree) || InSubtree(subtree, unit);
@@ -57,34 +67,30 @@ absl::StatusOr<bool> Concerns(const store::Store& store, const v1::RecordBody& b
   return state && state->raised() && InSubtree(state->unit(), subtree);
 }
 
-v1::PushReply Refusal(const std::string& origin, const absl::Status& s) {
-  v1::PushReply reply;
-  reply.set_origin(origin);
-  reply.set_code(static_cast<int32_t>(s.code()));
-  reply.set_error(std::string(s.message()));
-  return reply;
-}
-
-}  // namespace
-
 v1::Hello Node::MakeHello(const std::string& parent) const {
   v1::Hello h;
   h.set_unit(unit_);
   h.set_parent(parent);
   h.set_time_ms(clock_.wall()->NowMillis());
   h.set_signature(key_->Sign(HelloMessage(h)));
+  h.set_advertise(options_.advertise.empty() ? options_.listen : options_.advertise);
   return h;
 }
 
 absl::Status Node::CheckHello(const v1::Hello& h) {
+  RETURN_IF_ERROR(CheckCaller(h));
+  if (!StrictlyBelow(h.unit(), unit_)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("\"", h.unit(), "\" is not below \"", unit_, "\": it may not sync here"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Node::CheckCaller(const v1::Hello& h) {
   RETURN_IF_ERROR(aggregator::ValidateUnitId(h.unit(), "hello.unit"));
   if (h.parent() != unit_) {
     return absl::FailedPreconditionError(absl::StrCat(
         "hello is addressed to \"", h.parent(), "\" but this node is \"", unit_, "\""));
-  }
-  if (!StrictlyBelow(h.unit(), unit_)) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("\"", h.unit(), "\" is not below \"", unit_, "\": it may not sync here"));
   }
   const int64_t now = clock_.wall()->NowMillis();
   if (std::abs(now - h.time_ms()) > options_.max_clock_skew_ms) {
@@ -126,6 +132,11 @@ absl::StatusOr<v1::HandshakeReply> Node::Handshake(const std::string& child) {
   }
   UpdateLink("child", child, [&](v1::LinkStatus* l) { l->set_last_contact_ms(reply.time_ms()); });
   return reply;
+}
+
+void Node::NoteAdvertised(const v1::Hello& hello) {
+  if (hello.advertise().empty()) return;
+  UpdateLink("child", hello.unit(), [&](v1::LinkStatus* l) { l->set_address(hello.advertise()); });
 }
 
 void Node::ObserveReceived(const record::DecodedRecord& r, store::Store::AppendExtras* extras) {
@@ -287,8 +298,8 @@ absl::StatusOr<v1::Receipt> Node::CheckReceipt(const std::string& parent,
   return r;
 }
 
-absl::StatusOr<std::vector<v1::PullBatch>> Node::CollectPull(const std::string& child,
-                                                             const v1::PullRequest& req) {
+absl::StatusOr<std::vector<v1::PullBatch>> Node::CollectPull(
+    const std::string& child, const v1::PullRequest& req, const std::function<bool()>& cancelled) {
   std::map<std::string, uint64_t> cursor;
   for (const v1::FrontierEntry& e : req.cursor()) cursor[e.origin()] = e.seq();
   const size_t limit = req.max_records() > 0 ? req.max_records() : kDefaultPullRecords;
@@ -326,7 +337,7 @@ absl::StatusOr<std::vector<v1::PullBatch>> Node::CollectPull(const std::string& 
           inner = absl::DataLossError(absl::StrCat("stored ", origin, "#", seq, ": ", r.status().message()));
           return false;
         }
-        auto concerns = Concerns(*store_, r->body, child);
+        auto concerns = RecordConcerns(*store_, r->body, child);
         if (!concerns.ok()) {
           inner = concerns.status();
           return false;
@@ -344,10 +355,15 @@ absl::StatusOr<std::vector<v1::PullBatch>> Node::CollectPull(const std::string& 
       batch.set_scanned_to(scanned_to);
       out.push_back(std::move(batch));
     }
-    if (total > 0 || std::chrono::steady_clock::now() >= deadline) break;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (WaitForChange(seen, left) == seen) break;
+    // Long poll: wait for news in short slices, watching for cancellation.
+    bool changed = false;
+    while (!changed && std::chrono::steady_clock::now() < deadline &&
+           !(cancelled && cancelled())) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      changed = WaitForChange(seen, std::min(left, std::chrono::milliseconds(100))) != seen;
+    }
+    if (total > 0 || !changed) break;
   }
   UpdateLink("child", child, [&](v1::LinkStatus* l) {
     l->set_last_contact_ms(clock_.wall()->NowMillis());

@@ -18,6 +18,7 @@
 #include "node/daemon/config.h"
 #include "node/daemon/node.h"
 #include "node/sync/credentials.h"
+#include "node/sync/query_service.h"
 #include "node/sync/sync_client.h"
 #include "node/sync/sync_service.h"
 
@@ -44,7 +45,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "rectsyncd: %s\n", std::string(node.status().message()).c_str());
     return 1;
   }
-  rectsync::node::AdminService admin((*node).get());
+  rectsync::node::Node* n = (*node).get();
+  rectsync::node::AdminService admin(n, [n](const rectsync::v1::SummaryRequest& r) {
+    return rectsync::sync::LiveSummary(n, r);
+  });
 
   const std::string socket_path = options->AdminSocketPath();
   std::error_code ec;
@@ -64,6 +68,7 @@ int main(int argc, char** argv) {
 
   // Public port: Sync for children.
   rectsync::sync::SyncService sync_service((*node).get());
+  rectsync::sync::QueryService query_service((*node).get());
   std::unique_ptr<grpc::Server> public_server;
   if (!options->listen.empty()) {
     auto creds = rectsync::sync::ServerCredentials(*options);
@@ -76,6 +81,7 @@ int main(int argc, char** argv) {
     pb.AddListeningPort(options->listen, *creds, &port);
     rectsync::sync::ConfigureServer(*options, &pb);
     pb.RegisterService(&sync_service);
+    pb.RegisterService(&query_service);
     public_server = pb.BuildAndStart();
     if (!public_server || port == 0) {
       std::fprintf(stderr, "rectsyncd: cannot listen on %s\n", options->listen.c_str());
@@ -104,6 +110,7 @@ int main(int argc, char** argv) {
     sigwait(&signals, &sig);
     spdlog::info("signal {}: shutting down", sig);
     if (sync_client) sync_client->Stop();
+    sync_service.Stop();
     if (public_server) public_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
     server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   });

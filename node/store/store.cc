@@ -243,6 +243,9 @@ absl::Status Store::Append(const std::vector<StoredRecord>& batch, const AppendC
     wb.Put(records_, key, rec.envelope.SerializeAsString());
     reader.records[key] = &r;
     if (r.body.has_unit_enrolled()) wb.Put(index_, absl::StrCat("e/", key), "");
+    if (r.body.has_summary_attested()) {
+      wb.Put(index_, absl::StrCat("a/", r.body.summary_attested().unit()), key);
+    }
     if (r.body.has_inspection_opened()) {
       wb.Put(index_, absl::StrCat("i/", r.body.inspection_opened().inspection_id()), key);
     }
@@ -460,9 +463,22 @@ absl::StatusOr<std::optional<v1::ProblemState>> Store::GetProblem(const std::str
 
 absl::Status Store::ScanProblems(const std::string& subtree,
                                  const std::function<bool(const v1::ProblemState&)>& fn) const {
+  return ScanProblems(subtree, "", "", fn);
+}
+
+absl::Status Store::ScanProblems(const std::string& subtree, const std::string& after_unit,
+                                 const std::string& after_id,
+                                 const std::function<bool(const v1::ProblemState&)>& fn) const {
   const std::string prefix = subtree.empty() ? "u/" : absl::StrCat("u/", subtree, "/");
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+  if (after_id.empty()) {
+    it->Seek(prefix);
+  } else {
+    const std::string after = ProblemIndexKey(after_unit, after_id);
+    it->Seek(after);
+    if (it->Valid() && it->key() == after) it->Next();
+  }
+  for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
     absl::string_view key(it->key().data(), it->key().size());
     size_t nul = key.find('\0');
     if (nul == absl::string_view::npos) return absl::DataLossError("malformed problem index key");
@@ -472,6 +488,44 @@ absl::Status Store::ScanProblems(const std::string& subtree,
     if (!fn(*state)) break;
   }
   return FromRocks(it->status(), "scan problems");
+}
+
+absl::Status Store::ScanFigures(const std::string& subtree,
+                                const std::function<void(const v1::FigureState&)>& fn) const {
+  // Figure keys are "f/<unit>\n<period>\n<indicator>": the unit itself,
+  // then the units below it ("<unit>/...").
+  for (const std::string& prefix : {absl::StrCat("f/", subtree, "\n"), absl::StrCat("f/", subtree, "/")}) {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      ASSIGN_OR_RETURN(v1::FigureState f, ParseStored<v1::FigureState>(
+                                              absl::string_view(it->value().data(), it->value().size()),
+                                              "figure"));
+      fn(f);
+    }
+    RETURN_IF_ERROR(FromRocks(it->status(), "scan figures"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, uint64_t>>> Store::Attestations(
+    const std::string& subtree) const {
+  std::vector<std::pair<std::string, uint64_t>> out;
+  auto take = [&](absl::string_view v) -> absl::Status {
+    if (v.size() < 9) return absl::DataLossError("malformed attestation index entry");
+    out.emplace_back(std::string(v.substr(0, v.size() - 9)), DecodeU64(v.substr(v.size() - 8)));
+    return absl::OkStatus();
+  };
+  absl::Status status;
+  std::string own = GetOrEmpty(index_, absl::StrCat("a/", subtree), &status);
+  RETURN_IF_ERROR(status);
+  if (!own.empty()) RETURN_IF_ERROR(take(own));
+  const std::string prefix = absl::StrCat("a/", subtree, "/");
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    RETURN_IF_ERROR(take(absl::string_view(it->value().data(), it->value().size())));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "scan attestations"));
+  return out;
 }
 
 absl::StatusOr<aggregator::Counters> Store::GetRollup(const std::string& unit) const {

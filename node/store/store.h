@@ -10,6 +10,8 @@
 //             f/<figure key>        -> FigureState
 //             e/<origin>\0u64be(seq) -> "" (enrolment records held)
 //             i/<inspection id>     -> record key of its InspectionOpened
+//             a/<unit>              -> record key of its latest SummaryAttested
+//             k/<origin>\0u64be(seq) -> "" (records stamped too far ahead)
 //   peers     per-link sync progress and receipts (sync issue)
 //   meta      identity, root key, config fingerprint
 //
@@ -130,6 +132,18 @@ class Store {
   // Problems whose responsible unit lies in `subtree`, by unit then id.
   absl::Status ScanProblems(const std::string& subtree,
                             const std::function<bool(const v1::ProblemState&)>& fn) const;
+  // The same, starting after the problem (`after_unit`, `after_id`) — a page
+  // token — when after_id is non-empty.
+  absl::Status ScanProblems(const std::string& subtree, const std::string& after_unit,
+                            const std::string& after_id,
+                            const std::function<bool(const v1::ProblemState&)>& fn) const;
+  // Figure states of units in `subtree`.
+  absl::Status ScanFigures(const std::string& subtree,
+                           const std::function<void(const v1::FigureState&)>& fn) const;
+  // Record keys (origin, seq) of the latest SummaryAttested of each unit in
+  // `subtree`, by unit.
+  absl::StatusOr<std::vector<std::pair<std::string, uint64_t>>> Attestations(
+      const std::string& subtree) const;
   absl::StatusOr<aggregator::Counters> GetRollup(const std::string& unit) const;
   // Units directly below `unit` that have rollups.
   absl::StatusOr<std::vector<std::string>> ChildUnits(const std::string& unit) const;

@@ -112,6 +112,15 @@ void SyncClient::PushLoop() {
       continue;
     }
     failures = 0;
+    // Attest this subtree's summary when it changed (DESIGN §8); the new
+    // record wakes this loop and goes up in the next round.
+    const int64_t now = node_->NowMillis();
+    if (options_.attest_interval_ms > 0 && now - last_attest_ms_ >= options_.attest_interval_ms) {
+      last_attest_ms_ = now;
+      auto attested = node_->Attest("rectsyncd");
+      if (!attested.ok()) spdlog::warn("attest: {}", std::string(attested.status().message()));
+      if (attested.ok() && *attested) continue;
+    }
     // Idle until something is written here or a heartbeat is due.
     const auto until = std::chrono::steady_clock::now() +
                        std::chrono::milliseconds(options_.push_interval_ms);

@@ -66,6 +66,7 @@ class SyncClient {
   std::condition_variable cv_;
   grpc::ClientContext* pull_ctx_ = nullptr;  // guarded by mu_; cancelled by Stop()
   std::mt19937_64 rng_;                      // guarded by mu_
+  int64_t last_attest_ms_ = 0;                // push thread only
   std::thread push_thread_;
   std::thread pull_thread_;
 };

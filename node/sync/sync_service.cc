@@ -9,6 +9,7 @@ using node::ToGrpc;
 grpc::Status SyncService::Handshake(grpc::ServerContext*, const v1::HandshakeRequest* req,
                                     v1::HandshakeReply* reply) {
   if (absl::Status s = node_->CheckHello(req->hello()); !s.ok()) return ToGrpc(s);
+  node_->NoteAdvertised(req->hello());
   auto r = node_->Handshake(req->hello().unit());
   if (!r.ok()) return ToGrpc(r.status());
   *reply = *std::move(r);
@@ -30,10 +31,12 @@ grpc::Status SyncService::Push(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
-grpc::Status SyncService::Pull(grpc::ServerContext*, const v1::PullRequest* req,
+grpc::Status SyncService::Pull(grpc::ServerContext* ctx, const v1::PullRequest* req,
                                grpc::ServerWriter<v1::PullBatch>* writer) {
   if (absl::Status s = node_->CheckHello(req->hello()); !s.ok()) return ToGrpc(s);
-  auto batches = node_->CollectPull(req->hello().unit(), *req);
+  auto batches = node_->CollectPull(req->hello().unit(), *req, [this, ctx] {
+    return ctx->IsCancelled() || stopping_.load();
+  });
   if (!batches.ok()) return ToGrpc(batches.status());
   for (const v1::PullBatch& b : *batches) {
     if (!writer->Write(b)) break;

@@ -5,6 +5,8 @@
 #ifndef RECTSYNC_NODE_SYNC_SYNC_SERVICE_H_
 #define RECTSYNC_NODE_SYNC_SYNC_SERVICE_H_
 
+#include <atomic>
+
 #include "node/daemon/node.h"
 #include "rectsync/v1/sync.grpc.pb.h"
 
@@ -21,8 +23,12 @@ class SyncService final : public v1::Sync::Service {
   grpc::Status Pull(grpc::ServerContext*, const v1::PullRequest*,
                     grpc::ServerWriter<v1::PullBatch>* writer) override;
 
+  // Ends long polls at once (before the server shuts down).
+  void Stop() { stopping_ = true; }
+
  private:
   node::Node* node_;
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace rectsync::sync

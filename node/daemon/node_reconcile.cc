@@ -1,0 +1,178 @@
+// Node's reconciliation side (DESIGN §8): attesting this subtree's summary
+// at a frontier, and checking attestations and reported figures against the
+// records held.
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "aggregator/reconcile.h"
+#include "aggregator/replica.h"
+#include "aggregator/status_macros.h"
+#include "aggregator/unit_id.h"
+#include "node/daemon/node.h"
+
+namespace rectsync::node {
+namespace {
+
+using aggregator::InSubtree;
+
+constexpr char kMetaLastAttested[] = "last_attested_counters";
+
+std::string EncodeCounters(const aggregator::Counters& c) {
+  v1::SummaryAttested a;
+  for (const auto& [k, v] : c) {
+    v1::Counter* x = a.add_counters();
+    x->set_key(k);
+    x->set_value(v);
+  }
+  return a.SerializeAsString();
+}
+
+}  // namespace
+
+absl::StatusOr<bool> Node::Attest(const std::string& author) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  ASSIGN_OR_RETURN(aggregator::Counters counters, store_->GetRollup(unit_));
+  const std::string encoded = EncodeCounters(counters);
+  ASSIGN_OR_RETURN(std::optional<std::string> last, store_->GetMeta(kMetaLastAttested));
+  if (last && *last == encoded) return false;
+
+  v1::RecordBody body;
+  body.set_author(author);
+  v1::SummaryAttested* a = body.mutable_summary_attested();
+  a->set_unit(unit_);
+  // The frontier: every origin of the subtree at its head, and for origins
+  // outside it the last record held that concerns this subtree.
+  ASSIGN_OR_RETURN(auto heads, store_->HeadsUnder(unit_));
+  for (const auto& [origin, head] : heads) {
+    v1::FrontierEntry* f = a->add_frontier();
+    f->set_origin(origin);
+    f->set_seq(head.seq);
+    f->set_head(head.id);
+  }
+  ASSIGN_OR_RETURN(std::vector<v1::FrontierEntry> cursor, PullCursor());
+  for (const v1::FrontierEntry& c : cursor) {
+    uint64_t last_seq = 0;
+    std::string last_id;
+    RETURN_IF_ERROR(store_->ScanOrigin(c.origin(), 1, [&](uint64_t seq, const v1::Record& env) {
+      if (seq > c.seq()) return false;
+      last_seq = seq;
+      last_id = record::RecordId(env);
+      return true;
+    }));
+    if (last_seq == 0) continue;
+    v1::FrontierEntry* f = a->add_frontier();
+    f->set_origin(c.origin());
+    f->set_seq(last_seq);
+    f->set_head(last_id);
+  }
+  for (const auto& [k, v] : counters) {
+    v1::Counter* x = a->add_counters();
+    x->set_key(k);
+    x->set_value(v);
+  }
+  RETURN_IF_ERROR(AppendLocked(std::move(body)).status());
+  RETURN_IF_ERROR(store_->PutMeta(kMetaLastAttested, encoded));
+  return true;
+}
+
+absl::StatusOr<v1::ReconcileReply> Node::Reconcile(const v1::ReconcileRequest& req) const {
+  const std::string& subtree = req.unit().empty() ? unit_ : req.unit();
+  RETURN_IF_ERROR(aggregator::ValidateUnitId(subtree, "unit"));
+  v1::ReconcileReply reply;
+  reply.set_unit(subtree);
+  auto add = [&](std::vector<v1::Difference> ds) {
+    for (v1::Difference& d : ds) *reply.add_differences() = std::move(d);
+  };
+
+  // 1. Attestations: recompute each at its frontier from the records held.
+  ASSIGN_OR_RETURN(auto attestations, store_->Attestations(subtree));
+  for (const auto& [origin, seq] : attestations) {
+    ASSIGN_OR_RETURN(std::optional<v1::Record> env, store_->GetRecord(origin, seq));
+    if (!env) return absl::DataLossError("attestation index names a record that is not stored");
+    ASSIGN_OR_RETURN(record::DecodedRecord att, record::Open(*env));
+    const v1::SummaryAttested& a = att.body.summary_attested();
+    if (a.unit() == unit_) continue;  // this node's own: it is what it holds
+    reply.set_attestations_checked(reply.attestations_checked() + 1);
+    aggregator::Replica replica;
+    bool complete = true;
+    for (const v1::FrontierEntry& f : a.frontier()) {
+      const bool inside = InSubtree(f.origin(), a.unit());
+      uint64_t held_to = 0;
+      absl::Status inner;
+      RETURN_IF_ERROR(store_->ScanOrigin(f.origin(), 1, [&](uint64_t s, const v1::Record& r) {
+        if (s > f.seq()) return false;
+        auto d = record::Open(r);
+        if (!d.ok()) {
+          inner = d.status();
+          return false;
+        }
+        held_to = s;
+        if (!inside) {
+          auto concerns = RecordConcerns(*store_, d->body, a.unit());
+          if (!concerns.ok()) {
+            inner = concerns.status();
+            return false;
+          }
+          if (!*concerns) return true;
+        }
+        inner = replica.Add(*d);
+        return inner.ok();
+      }));
+      RETURN_IF_ERROR(inner);
+      if (inside && held_to < f.seq()) {
+        complete = false;
+        v1::Difference* d = reply.add_differences();
+        d->set_kind("missing_records");
+        d->set_unit(a.unit());
+        d->set_key(f.origin());
+        d->set_stated(static_cast<int64_t>(f.seq()));
+        d->set_recorded(static_cast<int64_t>(held_to));
+        d->set_detail(absl::StrCat("attested up to ", f.origin(), "#", f.seq(), " but ", unit_,
+                                   " holds only up to #", held_to));
+        d->add_records(absl::StrCat("attestation @ ", att.body.origin(), "#", att.body.seq()));
+      }
+    }
+    if (!complete) continue;  // counters cannot be compared without the records
+    aggregator::Counters attested;
+    for (const v1::Counter& c : a.counters()) attested[c.key()] = c.value();
+    aggregator::Counters recomputed;
+    if (auto it = replica.rollups().find(a.unit()); it != replica.rollups().end()) {
+      recomputed = it->second;
+    }
+    std::vector<v1::Difference> ds =
+        aggregator::CompareAttested(a.unit(), attested, recomputed, replica.problems());
+    for (v1::Difference& d : ds) {
+      d.add_records(absl::StrCat("attestation @ ", att.body.origin(), "#", att.body.seq()));
+    }
+    add(std::move(ds));
+  }
+
+  // 2. Reported figures against the ledger, and parts against totals.
+  std::map<std::string, std::vector<v1::FigureState>> figures;
+  RETURN_IF_ERROR(store_->ScanFigures(subtree, [&](const v1::FigureState& f) {
+    figures[f.unit()].push_back(f);
+  }));
+  for (const auto& [unit, fs] : figures) {
+    reply.set_figures_checked(reply.figures_checked() + static_cast<uint32_t>(fs.size()));
+    ASSIGN_OR_RETURN(aggregator::Counters ledger, store_->GetRollup(unit));
+    std::map<std::string, v1::ProblemState> problems;
+    RETURN_IF_ERROR(store_->ScanProblems(unit, [&](const v1::ProblemState& s) {
+      problems[s.problem_id()] = s;
+      return problems.size() < 10000;
+    }));
+    add(aggregator::CheckFigures(unit, fs, ledger, problems));
+    add(aggregator::CheckParts(unit, fs));
+  }
+
+  // 3. The ledger's own arithmetic at the unit and one level down.
+  ASSIGN_OR_RETURN(aggregator::Counters own, store_->GetRollup(subtree));
+  add(aggregator::CheckStatusSum(subtree, own));
+  ASSIGN_OR_RETURN(std::vector<std::string> children, store_->ChildUnits(subtree));
+  for (const std::string& child : children) {
+    ASSIGN_OR_RETURN(aggregator::Counters c, store_->GetRollup(child));
+    add(aggregator::CheckStatusSum(child, c));
+  }
+  return reply;
+}
+
+}  // namespace rectsync::node
