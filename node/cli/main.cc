@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <iomanip>
 #include <iostream>
 #include <sstream>
 
@@ -15,7 +16,9 @@
 #include "aggregator/status_macros.h"
 #include "node/cli/client.h"
 #include "node/cli/labels.h"
+#include "node/cli/ledger_csv.h"
 #include "node/cli/render.h"
+#include "node/cli/render_reconcile.h"
 #include "node/cli/render_sync.h"
 #include "node/daemon/config.h"
 #include "node/daemon/node.h"
@@ -134,6 +137,8 @@ int Main(int argc, char** argv) {
   init->add_option("--listen", net.listen, "public gRPC address for children, e.g. 127.0.0.1:7001");
   init->add_option("--parent", net.parent, "the parent's gRPC address, e.g. 127.0.0.1:7000");
   init->add_flag("--plaintext", net.plaintext, "allow plaintext gRPC (loopback addresses only)");
+  init->add_option("--parent-unit", net.parent_unit,
+                   "the parent's unit when it is not the next unit up the id path");
   init->callback([&] {
     action = [&]() -> absl::Status {
       if (ctx.node_dir.empty()) return absl::InvalidArgumentError("--node: required for init");
@@ -159,6 +164,7 @@ int Main(int argc, char** argv) {
         ASSIGN_OR_RETURN(node::NodeOptions o, node::LoadConfig(ctx.node_dir));
         o.listen = net.listen;
         o.parent = net.parent;
+        o.parent_unit = net.parent_unit;
         o.plaintext = net.plaintext;
         RETURN_IF_ERROR(node::WriteConfig(o));
         RETURN_IF_ERROR(node::LoadConfig(ctx.node_dir).status());
@@ -206,7 +212,7 @@ int Main(int argc, char** argv) {
   inspection->require_subcommand(1);
   auto* insp_open = inspection->add_subcommand("open", "record an inspection round (InspectionOpened)");
   v1::InspectionOpened insp;
-  insp_open->add_option("--id", *insp.mutable_inspection_id(), "id <unit>:<local> (default generated)");
+  insp_open->add_option("--id", *insp.mutable_inspection_id(), "local id, e.g. XC3 (default I<seq>)");
   insp_open->add_option("--body", *insp.mutable_inspecting_body(), "inspecting body, e.g. 县委第三巡察组")->required();
   insp_open->add_option("--unit", *insp.mutable_inspected_unit(), "inspected unit")->required();
   insp_open->add_option("--start", *insp.mutable_start_date(), "YYYY-MM-DD")->required();
@@ -215,6 +221,9 @@ int Main(int argc, char** argv) {
   insp_open->callback([&] {
     action = [&]() -> absl::Status {
       RETURN_IF_ERROR(connect());
+      if (!insp.inspection_id().empty()) {
+        ASSIGN_OR_RETURN(*insp.mutable_inspection_id(), FullId(*client, insp.inspection_id()));
+      }
       v1::RecordBody body;
       *body.mutable_inspection_opened() = insp;
       return AppendAndReport(ctx, *client, std::move(body));
@@ -262,21 +271,41 @@ int Main(int argc, char** argv) {
   ls->add_option("--colour", *ls_req.mutable_colour(), "red yellow green")
       ->check(CLI::IsMember({"red", "yellow", "green"}));
   ls->add_option("--today", *ls_req.mutable_today(), "evaluate deadlines as of YYYY-MM-DD");
+  std::string ls_source;
+  ls->add_option("--source", ls_source, "inspection visit petition audit self-check");
+  ls->add_flag("--overdue", [&](int64_t) { ls_req.set_overdue(true); }, "only overdue (red) problems");
+  uint32_t ls_page_size = 0;
+  ls->add_option("--page-size", ls_page_size, "at most this many rows; prints the next page token");
+  ls->add_option("--page-token", *ls_req.mutable_page_token(), "continue after a previous page");
   ls->callback([&] {
     action = [&]() -> absl::Status {
       if (!ls_status.empty()) {
         ASSIGN_OR_RETURN(v1::Status st, ParseStatus(ls_status));
         ls_req.set_status(st);
       }
+      if (!ls_source.empty()) {
+        ASSIGN_OR_RETURN(v1::Source src, ParseSource(ls_source));
+        ls_req.set_source(src);
+      }
+      ls_req.set_page_size(ls_page_size);
       RETURN_IF_ERROR(connect());
       ASSIGN_OR_RETURN(v1::ListProblemsReply list,
                        Call(&v1::Admin::Stub::ListProblems, client->admin(), ls_req));
       if (ctx.json) {
         nlohmann::json arr = nlohmann::json::array();
         for (const auto& row : list.problems()) arr.push_back(ProblemJson(row.state(), row.colour()));
-        std::cout << arr.dump(2) << "\n";
+        // Paged listings carry their token; plain ones stay a bare array.
+        std::cout << (ls_page_size > 0
+                          ? nlohmann::json{{"problems", arr}, {"next_page_token", list.next_page_token()}}
+                          : arr)
+                         .dump(2)
+                  << "\n";
       } else {
         std::cout << RenderList(ctx.lang(), list);
+        if (!list.next_page_token().empty()) {
+          std::cout << (ctx.lang() == Lang::kZh ? "下一页: --page-token " : "next page: --page-token ")
+                    << std::quoted(list.next_page_token()) << "\n";
+        }
       }
       return absl::OkStatus();
     };
@@ -510,11 +539,30 @@ int Main(int argc, char** argv) {
   sum_req.set_children(true);
   summary->add_option("--unit", *sum_req.mutable_unit(), "unit (default this node)");
   summary->add_option("--today", *sum_req.mutable_today(), "evaluate deadlines as of YYYY-MM-DD");
+  summary->add_flag("--live", [&](int64_t) { sum_req.set_live(true); },
+                    "ask the child node that owns --unit for its current summary");
+  summary->add_flag("--frontier", [&](int64_t) { sum_req.set_frontier(true); },
+                    "list the records (origin and seq) the answer reflects");
   summary->callback([&] {
     action = [&]() -> absl::Status {
       RETURN_IF_ERROR(connect());
       ASSIGN_OR_RETURN(v1::Summary s, Call(&v1::Admin::Stub::GetSummary, client->admin(), sum_req));
       std::cout << (ctx.json ? SummaryJson(s).dump(2) + "\n" : RenderSummary(ctx.lang(), s));
+      if (!ctx.json) std::cout << RenderProvenance(ctx.lang(), s);
+      return absl::OkStatus();
+    };
+  });
+
+  // reconcile
+  auto* reconcile = app.add_subcommand(
+      "reconcile", "check attested summaries and reported figures against the ledger (对账)");
+  v1::ReconcileRequest rec_req;
+  reconcile->add_option("--unit", *rec_req.mutable_unit(), "subtree root (default this node)");
+  reconcile->callback([&] {
+    action = [&]() -> absl::Status {
+      RETURN_IF_ERROR(connect());
+      ASSIGN_OR_RETURN(v1::ReconcileReply r, Call(&v1::Admin::Stub::Reconcile, client->admin(), rec_req));
+      std::cout << (ctx.json ? ReconcileJson(r).dump(2) + "\n" : RenderReconcile(ctx.lang(), r));
       return absl::OkStatus();
     };
   });
@@ -527,6 +575,159 @@ int Main(int argc, char** argv) {
       ASSIGN_OR_RETURN(v1::VerifyReply v, Call(&v1::Admin::Stub::Verify, client->admin(), v1::VerifyRequest()));
       std::cout << (ctx.json ? VerifyJson(v).dump(2) + "\n" : RenderVerify(ctx.lang(), v));
       if (!v.ok()) return absl::DataLossError("ledger verification failed");
+      return absl::OkStatus();
+    };
+  });
+
+  // export / import: the ledger (整改台账) as CSV for Excel (format: node/cli/ledger_csv.h)
+  auto* ledger_export = app.add_subcommand("export", "a subtree's ledger (整改台账) as CSV for Excel");
+  std::string export_unit, export_out;
+  ExportOptions export_options;
+  ledger_export->add_option("--unit", export_unit, "subtree root (default this node)");
+  ledger_export->add_option("--out", export_out, "file to write (default standard output)");
+  ledger_export->add_flag("--ids", export_options.ids,
+                          "node ids in 问题编号/措施编号 instead of ledger numbers (a round trip then "
+                          "differs in those columns)");
+  ledger_export->callback([&] {
+    action = [&]() -> absl::Status {
+      RETURN_IF_ERROR(connect());
+      v1::ListProblemsRequest req;
+      req.set_unit(export_unit);
+      std::vector<v1::ProblemState> problems;
+      do {
+        ASSIGN_OR_RETURN(v1::ListProblemsReply page,
+                         Call(&v1::Admin::Stub::ListProblems, client->admin(), req));
+        for (v1::ProblemRow& row : *page.mutable_problems()) {
+          problems.push_back(std::move(*row.mutable_state()));
+        }
+        req.set_page_token(page.next_page_token());
+      } while (!req.page_token().empty());
+      const size_t count = problems.size();
+      const std::string csv = ExportLedger(std::move(problems), export_options);
+      if (export_out.empty()) {
+        std::cout << csv << std::flush;
+        return std::cout ? absl::OkStatus() : absl::UnavailableError("cannot write standard output");
+      }
+      // Written beside and renamed: a failed export leaves no half ledger.
+      const std::string tmp = export_out + ".tmp";
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out << csv;
+      out.close();
+      if (!out || std::rename(tmp.c_str(), export_out.c_str()) != 0) {
+        std::remove(tmp.c_str());
+        return absl::UnavailableError(absl::StrCat("cannot write ", export_out));
+      }
+      if (ctx.json) {
+        std::cout << nlohmann::json{{"file", export_out}, {"problems", count}}.dump() << "\n";
+      } else {
+        std::cout << (ctx.lang() == Lang::kZh ? "已导出 " : "exported ") << count
+                  << (ctx.lang() == Lang::kZh ? " 个问题 → " : " problems → ") << export_out << "\n";
+      }
+      return absl::OkStatus();
+    };
+  });
+
+  auto* ledger_import =
+      app.add_subcommand("import", "import a ledger CSV (整改台账) as this node's records: all or none");
+  std::string import_file;
+  bool import_dry_run = false, import_skip_refused = false;
+  ledger_import->add_option("file", import_file, "CSV, UTF-8, as `rectsync export` writes it")->required();
+  ledger_import->add_flag("--dry-run", import_dry_run, "check the file and count what it would record; write nothing");
+  ledger_import->add_flag("--skip-refused", import_skip_refused,
+                          "import the other problems when some are refused (已验收, 已销号, work of a unit below)");
+  ledger_import->callback([&] {
+    action = [&]() -> absl::Status {
+      const bool zh = ctx.lang() == Lang::kZh;
+      ASSIGN_OR_RETURN(std::string text, ReadFile(import_file));
+      RETURN_IF_ERROR(connect());
+      ASSIGN_OR_RETURN(v1::IdentityReply me,
+                       Call(&v1::Admin::Stub::Identity, client->admin(), v1::IdentityRequest()));
+      const LedgerImport parsed = ParseLedger(text, me.unit());
+      auto listing = [](const std::vector<LedgerIssue>& issues) {
+        nlohmann::json arr = nlohmann::json::array();
+        for (const LedgerIssue& i : issues) {
+          arr.push_back({{"line", i.line}, {"column", i.column}, {"reason", i.reason}});
+        }
+        return arr;
+      };
+      nlohmann::json report{{"file", import_file}, {"dry_run", import_dry_run},
+                            {"errors", listing(parsed.errors)}, {"refused", listing(parsed.refused)}};
+      for (const LedgerIssue& e : parsed.errors) {
+        if (!ctx.json) std::cerr << import_file << ": " << e.ToString() << "\n";
+      }
+      for (const LedgerIssue& r : parsed.refused) {
+        if (!ctx.json) std::cerr << import_file << ": " << (zh ? "不予导入: " : "refused: ") << r.ToString() << "\n";
+      }
+      absl::Status refusal;
+      if (!parsed.errors.empty()) {
+        refusal = absl::InvalidArgumentError(absl::StrCat(
+            import_file, ": ", parsed.errors.size(), parsed.errors.size() == 1 ? " error" : " errors",
+            "; nothing was written"));
+      } else if (!parsed.refused.empty() && !import_skip_refused) {
+        refusal = absl::FailedPreconditionError(absl::StrCat(
+            import_file, ": ", parsed.refused.size(), parsed.refused.size() == 1 ? " problem" : " problems",
+            " refused; nothing was written (--skip-refused imports the others)"));
+      } else if (parsed.problems.empty()) {
+        refusal = absl::InvalidArgumentError(absl::StrCat(import_file, ": nothing to import"));
+      }
+      if (!refusal.ok()) {
+        if (ctx.json) std::cout << report.dump(2) << "\n";
+        return refusal;
+      }
+      const std::string source = import_file.substr(import_file.rfind('/') + 1);
+      size_t measures = 0;
+      for (const LedgerProblem& p : parsed.problems) measures += p.measures.size();
+      std::vector<PlannedRecord> plan;
+      v1::AppendBatchReply appended;
+      // Records name the ids created before them, predicted from the head;
+      // a write that slips in between makes the batch fail (or shifts ids
+      // harmlessly): plan again from the new head.
+      for (int attempt = 1;; ++attempt) {
+        plan = PlanLedgerRecords(parsed.problems, me.unit(), me.head_seq(), ctx.author, source);
+        if (import_dry_run) break;
+        v1::AppendBatchRequest req;
+        for (const PlannedRecord& r : plan) *req.add_bodies() = r.body;
+        auto reply = Call(&v1::Admin::Stub::AppendBatch, client->admin(), req);
+        if (reply.ok()) {
+          appended = std::move(*reply);
+          break;
+        }
+        const uint64_t planned_head = me.head_seq();
+        ASSIGN_OR_RETURN(me, Call(&v1::Admin::Stub::Identity, client->admin(), v1::IdentityRequest()));
+        if (me.head_seq() != planned_head && attempt < 3) continue;
+        // "record K: ..." names the failing record: point at its line.
+        std::string why(reply.status().message());
+        int k = plan.size() == 1 ? 1 : 0;
+        if (std::sscanf(why.c_str(), "record %d: ", &k) == 1) why = why.substr(why.find(": ") + 2);
+        if (k >= 1 && static_cast<size_t>(k) <= plan.size()) {
+          why = absl::StrCat("line ", plan[k - 1].line, ": ", why);
+        }
+        return absl::Status(reply.status().code(),
+                            absl::StrCat(import_file, ": ", why, "; nothing was written"));
+      }
+      report["problems"] = parsed.problems.size();
+      report["measures"] = measures;
+      report["records"] = plan.size();
+      if (!import_dry_run) {
+        report["first_seq"] = appended.replies(0).seq();
+        report["last_seq"] = appended.replies(appended.replies_size() - 1).seq();
+      }
+      if (ctx.json) {
+        std::cout << report.dump(2) << "\n";
+      } else if (import_dry_run) {
+        std::cout << (zh ? absl::StrCat("检查通过: 可导入 ", parsed.problems.size(), " 个问题、", measures,
+                                        " 条措施, 共 ", plan.size(), " 条记录 (试运行, 未写入)\n")
+                         : absl::StrCat("checked: ", parsed.problems.size(), " problems, ", measures,
+                                        " measures, ", plan.size(), " records (dry run, nothing written)\n"));
+      } else {
+        std::cout << (zh ? absl::StrCat("已导入 ", parsed.problems.size(), " 个问题、", measures, " 条措施, 共 ",
+                                        plan.size(), " 条记录 #", report["first_seq"].get<uint64_t>(), "-#",
+                                        report["last_seq"].get<uint64_t>(), "\n")
+                         : absl::StrCat("imported ", parsed.problems.size(), " problems, ", measures,
+                                        " measures: ", plan.size(), " records #",
+                                        report["first_seq"].get<uint64_t>(), "-#",
+                                        report["last_seq"].get<uint64_t>(), "\n"));
+      }
       return absl::OkStatus();
     };
   });

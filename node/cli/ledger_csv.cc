@@ -1,0 +1,802 @@
+#include "node/cli/ledger_csv.h"
+
+#include <algorithm>
+#include <map>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "aggregator/date.h"
+#include "aggregator/fold.h"
+#include "aggregator/unit_id.h"
+#include "aggregator/validate.h"
+
+namespace rectsync::cli {
+namespace {
+
+constexpr absl::string_view kBom = "\xEF\xBB\xBF";
+
+// Positions in kLedgerColumns.
+// clang-format off
+enum Column {
+  kSeq, kProblemNo, kTitle, kDetail, kCategory, kSource, kUnit, kDeadline, kStatus, kClaim,
+  kMeasureNo, kMeasure, kMeasureDeadline, kMeasureDone,
+  kFunds, kDisciplined, kHandled, kAccountable, kRules, kColumnCount
+};
+// clang-format on
+static_assert(sizeof(kLedgerColumns) / sizeof(kLedgerColumns[0]) == kColumnCount);
+
+// Columns that describe the problem: repeated (or empty) on its later rows.
+constexpr Column kProblemColumns[] = {kTitle, kDetail,   kCategory, kSource,
+                                      kUnit,  kDeadline, kStatus,   kClaim};
+constexpr Column kOutcomeColumns[] = {kFunds, kDisciplined, kHandled, kAccountable, kRules};
+constexpr Column kRequired[] = {kTitle, kCategory, kSource, kUnit, kStatus, kMeasure};
+
+constexpr int64_t kMaxAmount = int64_t{1} << 50;  // as aggregator::ValidateEvent
+
+// The words of the ledger. Export writes the Chinese one; import also takes the
+// English keys the CLI uses.
+const std::map<std::string, v1::Status>& Statuses() {
+  static const auto* m =
+      new std::map<std::string, v1::Status>{{"待整改", v1::STATUS_OPEN},
+                                            {"整改中", v1::STATUS_IN_PROGRESS},
+                                            {"待验收", v1::STATUS_CLAIMED},
+                                            {"已验收", v1::STATUS_ACCEPTED},
+                                            {"已销号", v1::STATUS_CLOSED},
+                                            {"open", v1::STATUS_OPEN},
+                                            {"in-progress", v1::STATUS_IN_PROGRESS},
+                                            {"claimed", v1::STATUS_CLAIMED},
+                                            {"accepted", v1::STATUS_ACCEPTED},
+                                            {"closed", v1::STATUS_CLOSED}};
+  return *m;
+}
+const std::map<std::string, v1::Source>& Sources() {
+  static const auto* m = new std::map<std::string, v1::Source>{
+      {"巡察", v1::SOURCE_INSPECTION}, {"走访", v1::SOURCE_VISIT},
+      {"信访", v1::SOURCE_PETITION},   {"审计", v1::SOURCE_AUDIT},
+      {"自查", v1::SOURCE_SELF_CHECK}, {"inspection", v1::SOURCE_INSPECTION},
+      {"visit", v1::SOURCE_VISIT},     {"petition", v1::SOURCE_PETITION},
+      {"audit", v1::SOURCE_AUDIT},     {"self-check", v1::SOURCE_SELF_CHECK}};
+  return *m;
+}
+const std::map<std::string, v1::ClaimKind>& Kinds() {
+  static const auto* m = new std::map<std::string, v1::ClaimKind>{
+      {"已完成", v1::CLAIM_COMPLETED},
+      {"基本完成", v1::CLAIM_BASICALLY_COMPLETED},
+      {"长期坚持", v1::CLAIM_LONG_TERM},
+      {"completed", v1::CLAIM_COMPLETED},
+      {"basically-completed", v1::CLAIM_BASICALLY_COMPLETED},
+      {"long-term", v1::CLAIM_LONG_TERM}};
+  return *m;
+}
+
+template <typename E>
+std::string WordOf(const std::map<std::string, E>& words, E value) {
+  for (const auto& [word, v] : words) {
+    if (v == value && static_cast<unsigned char>(word[0]) >= 0x80) return word;  // the Chinese one
+  }
+  return "";
+}
+
+template <typename E>
+std::string ChineseWords(const std::map<std::string, E>& words) {
+  std::vector<std::pair<E, std::string>> zh;
+  for (const auto& [word, v] : words) {
+    if (static_cast<unsigned char>(word[0]) >= 0x80) zh.emplace_back(v, word);
+  }
+  std::sort(zh.begin(), zh.end());
+  std::vector<std::string> out;
+  for (auto& [v, word] : zh) out.push_back(word);
+  return absl::StrJoin(out, " ");
+}
+
+// --- Excel formula guard (see the header) ---
+
+bool NeedsGuard(absl::string_view s) {
+  size_t i = 0;
+  while (i < s.size() && s[i] == '\'') ++i;
+  if (i == s.size()) return false;
+  char c = s[i];
+  return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
+std::string Guard(const std::string& s) { return NeedsGuard(s) ? "'" + s : s; }
+std::string Unguard(absl::string_view s) {
+  if (!s.empty() && s[0] == '\'' && NeedsGuard(s.substr(1))) s.remove_prefix(1);
+  return std::string(s);
+}
+
+// --- Cell values ---
+
+std::string Trim(absl::string_view s) { return std::string(absl::StripAsciiWhitespace(s)); }
+
+std::string TooLong(size_t size, size_t max) {
+  return absl::StrCat("is too long: ", size, " bytes, at most ", max,
+                      " (a Chinese character takes 3)");
+}
+
+bool AllDigits(absl::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The message of a validation status without its "field: " prefix.
+std::string Reason(const absl::Status& s) {
+  absl::string_view m = s.message();
+  size_t colon = m.find(": ");
+  return std::string(colon == m.npos ? m : m.substr(colon + 2));
+}
+
+// "" or a date as YYYY-MM-DD, from the forms Excel writes back.
+absl::StatusOr<std::string> NormalizeDate(absl::string_view cell) {
+  std::string s = Trim(cell);
+  if (s.empty()) return s;
+  auto bad = [&] {
+    return absl::InvalidArgumentError(absl::StrCat("\"", s, "\" is not a date (YYYY-MM-DD)"));
+  };
+  std::string t = absl::StrReplaceAll(s, {{"年", "-"}, {"月", "-"}, {"/", "-"}, {".", "-"}});
+  if (absl::EndsWith(t, "日")) t.resize(t.size() - std::string("日").size());
+  std::vector<std::string> parts = absl::StrSplit(t, '-');
+  if (parts.size() != 3 || parts[0].size() != 4 || !AllDigits(parts[0]) || !AllDigits(parts[1]) ||
+      !AllDigits(parts[2]) || parts[1].size() > 2 || parts[2].size() > 2) {
+    return bad();
+  }
+  std::string date = absl::StrCat(parts[0], "-", std::string(2 - parts[1].size(), '0'), parts[1],
+                                  "-", std::string(2 - parts[2].size(), '0'), parts[2]);
+  if (!aggregator::ParseDate(date).ok()) return bad();
+  return date;
+}
+
+// Yuan ("1234.5", "1,234.50") to fen; empty is 0.
+absl::StatusOr<int64_t> ParseFen(absl::string_view cell) {
+  std::string s = Trim(cell);
+  if (s.empty()) return 0;
+  auto bad = [&] {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", s, "\" is not an amount in yuan (e.g. 1234.50)"));
+  };
+  if (s[0] == '-') {
+    return absl::InvalidArgumentError(absl::StrCat("\"", s, "\" must not be negative"));
+  }
+  std::string whole = s, frac;
+  if (size_t dot = s.find('.'); dot != std::string::npos) {
+    whole = s.substr(0, dot);
+    frac = s.substr(dot + 1);
+    if (!AllDigits(frac)) return bad();
+    while (frac.size() > 2 && frac.back() == '0') frac.pop_back();
+    if (frac.size() > 2) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", s, "\" has more than two decimals (the smallest unit is 分)"));
+    }
+  }
+  if (whole.find(',') != std::string::npos) {  // thousands grouping: 1,234,567
+    std::vector<std::string> groups = absl::StrSplit(whole, ',');
+    for (size_t i = 0; i < groups.size(); ++i) {
+      if (!AllDigits(groups[i]) || (i > 0 ? groups[i].size() != 3 : groups[i].size() > 3)) {
+        return bad();
+      }
+    }
+    whole = absl::StrJoin(groups, "");
+  }
+  if (!AllDigits(whole)) return bad();
+  if (whole.size() > 15)
+    return absl::InvalidArgumentError(absl::StrCat("\"", s, "\" is implausibly large"));
+  frac.resize(2, '0');
+  int64_t fen = std::stoll(whole) * 100 + std::stoll(frac);
+  if (fen > kMaxAmount)
+    return absl::InvalidArgumentError(absl::StrCat("\"", s, "\" is implausibly large"));
+  return fen;
+}
+
+// A count of people or rules; empty is 0.
+absl::StatusOr<int64_t> ParseCount(absl::string_view cell) {
+  std::string s = Trim(cell);
+  if (s.empty()) return 0;
+  if (s[0] == '-' && AllDigits(s.substr(1))) {
+    return absl::InvalidArgumentError(absl::StrCat("\"", s, "\" must not be negative"));
+  }
+  if (!AllDigits(s)) {
+    return absl::InvalidArgumentError(absl::StrCat("\"", s, "\" is not a whole number"));
+  }
+  if (s.size() > 15 || std::stoll(s) > kMaxAmount) {
+    return absl::InvalidArgumentError(absl::StrCat("\"", s, "\" is implausibly large"));
+  }
+  return std::stoll(s);
+}
+
+std::string FenAsYuan(int64_t fen) {
+  return absl::StrCat(fen / 100, ".", fen % 100 < 10 ? "0" : "", fen % 100);
+}
+
+bool HasOutcomes(const v1::Outcomes& o) {
+  return o.funds_recovered_fen() || o.people_disciplined() || o.people_handled() ||
+         o.people_accountable() || o.rules_made();
+}
+
+// Offset of the first byte that is not well-formed UTF-8, or npos.
+size_t FirstInvalidUtf8(absl::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = s[i];
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (n == 0 || (n == 2 && c < 0xc2) || (n == 4 && c > 0xf4) || i + n > s.size()) return i;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return i;
+    }
+    unsigned char c1 = n > 1 ? s[i + 1] : 0;
+    if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 > 0x9f) || (c == 0xf0 && c1 < 0x90) ||
+        (c == 0xf4 && c1 > 0x8f)) {
+      return i;  // overlong, surrogate or beyond U+10FFFF
+    }
+    i += n;
+  }
+  return absl::string_view::npos;
+}
+
+// "Natural" comparison: digit runs compared as numbers. <0, 0, >0.
+int NaturalCompare(absl::string_view a, absl::string_view b) {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (digit(a[i]) && digit(b[j])) {
+      size_t i2 = i, j2 = j;
+      while (i2 < a.size() && digit(a[i2])) ++i2;
+      while (j2 < b.size() && digit(b[j2])) ++j2;
+      absl::string_view x = a.substr(i, i2 - i), y = b.substr(j, j2 - j);
+      while (x.size() > 1 && x[0] == '0') x.remove_prefix(1);
+      while (y.size() > 1 && y[0] == '0') y.remove_prefix(1);
+      if (x.size() != y.size()) return x.size() < y.size() ? -1 : 1;
+      if (x != y) return x < y ? -1 : 1;
+      i = i2;
+      j = j2;
+    } else {
+      if (a[i] != b[j])
+        return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[j]) ? -1 : 1;
+      ++i;
+      ++j;
+    }
+  }
+  return (a.size() - i == b.size() - j) ? 0 : (a.size() - i < b.size() - j ? -1 : 1);
+}
+
+}  // namespace
+
+// --- RFC 4180 ---
+
+std::vector<CsvRow> ReadCsv(absl::string_view text) {
+  std::vector<CsvRow> rows;
+  size_t i = 0;
+  const size_t n = text.size();
+  int line = 1;
+  auto row_end = [&](size_t k) {
+    return k >= n || text[k] == '\n' || (text[k] == '\r' && (k + 1 == n || text[k + 1] == '\n'));
+  };
+  while (i < n) {
+    CsvRow row;
+    row.line = line;
+    auto fail = [&](std::string why) {
+      if (row.error.empty()) {
+        row.error = std::move(why);
+        row.error_field = static_cast<int>(row.fields.size());
+      }
+    };
+    while (true) {
+      std::string field;
+      if (text[i] == '"') {
+        const int opened = line;
+        bool closed = false;
+        for (++i; i < n; ++i) {
+          if (text[i] == '"') {
+            if (i + 1 < n && text[i + 1] == '"') {
+              field += '"';
+              ++i;
+              continue;
+            }
+            ++i;
+            closed = true;
+            break;
+          }
+          if (text[i] == '\n') ++line;
+          field += text[i];
+        }
+        if (!closed) {
+          fail(absl::StrCat("the quoted field opened on line ", opened,
+                            " is never closed: the file ends inside it (truncated?)"));
+        } else if (!row_end(i) && text[i] != ',') {
+          fail("text after a closing quote (a quote inside a quoted field is written \"\")");
+          while (!row_end(i) && text[i] != ',') field += text[i++];
+        }
+      } else {
+        while (!row_end(i) && text[i] != ',') {
+          if (text[i] == '"')
+            fail("a quote inside an unquoted field (quote the field and double the quote)");
+          field += text[i++];
+        }
+      }
+      row.fields.push_back(std::move(field));
+      if (i < n && text[i] == ',') {
+        ++i;
+        if (i == n) row.fields.emplace_back();
+        if (i < n) continue;
+      }
+      if (i < n && text[i] == '\r') ++i;
+      if (i < n && text[i] == '\n') {
+        ++i;
+        ++line;
+      }
+      break;
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::string CsvLine(const std::vector<std::string>& fields) {
+  std::string out;
+  for (size_t k = 0; k < fields.size(); ++k) {
+    const std::string& f = fields[k];
+    if (k) out += ',';
+    bool quote = f.find_first_of(",\"\r\n") != std::string::npos ||
+                 (!f.empty() && (absl::ascii_isspace(f.front()) || absl::ascii_isspace(f.back())));
+    if (!quote) {
+      out += f;
+      continue;
+    }
+    out += '"';
+    out += absl::StrReplaceAll(f, {{"\"", "\"\""}});
+    out += '"';
+  }
+  out += "\r\n";
+  return out;
+}
+
+// --- Export ---
+
+bool LedgerIdLess(absl::string_view a, absl::string_view b) {
+  auto origin = [](absl::string_view id) { return id.substr(0, id.find(':')); };
+  auto local = [](absl::string_view id) {
+    size_t c = id.find(':');
+    return c == id.npos ? absl::string_view() : id.substr(c + 1);
+  };
+  if (origin(a) != origin(b)) return origin(a) < origin(b);
+  if (int c = NaturalCompare(local(a), local(b))) return c < 0;
+  return a < b;
+}
+
+std::string ExportLedger(std::vector<v1::ProblemState> problems, const ExportOptions& options) {
+  problems.erase(std::remove_if(problems.begin(), problems.end(),
+                                [](const v1::ProblemState& p) { return !p.raised(); }),
+                 problems.end());
+  std::sort(problems.begin(), problems.end(),
+            [](const v1::ProblemState& a, const v1::ProblemState& b) {
+              if (a.unit() != b.unit()) return a.unit() < b.unit();
+              return LedgerIdLess(a.problem_id(), b.problem_id());
+            });
+  std::string out(kBom);
+  out += CsvLine({std::begin(kLedgerColumns), std::end(kLedgerColumns)});
+  int row = 0;
+  int number = 0;
+  for (const v1::ProblemState& p : problems) {
+    ++number;
+    std::vector<const v1::Measure*> measures;
+    for (const v1::Measure& m : p.measures()) measures.push_back(&m);
+    std::sort(measures.begin(), measures.end(), [](const v1::Measure* a, const v1::Measure* b) {
+      return LedgerIdLess(a->measure_id(), b->measure_id());
+    });
+    const bool judged = p.status() == v1::STATUS_CLAIMED || p.status() == v1::STATUS_ACCEPTED ||
+                        p.status() == v1::STATUS_CLOSED;
+    for (size_t k = 0; k < std::max<size_t>(1, measures.size()); ++k) {
+      std::vector<std::string> f(kColumnCount);
+      f[kSeq] = absl::StrCat(++row);
+      f[kProblemNo] = options.ids ? p.problem_id() : absl::StrCat(number);
+      f[kTitle] = Guard(p.title());
+      f[kDetail] = Guard(p.detail());
+      f[kCategory] = Guard(p.category());
+      f[kSource] = WordOf(Sources(), p.source());
+      f[kUnit] = Guard(p.unit());
+      f[kDeadline] = p.deadline();
+      f[kStatus] = WordOf(Statuses(), p.status());
+      if (judged) f[kClaim] = WordOf(Kinds(), aggregator::CurrentClaimKind(p));
+      if (k < measures.size()) {
+        const v1::Measure& m = *measures[k];
+        f[kMeasureNo] = options.ids ? m.measure_id() : absl::StrCat(k + 1);
+        f[kMeasure] = Guard(m.text());
+        f[kMeasureDeadline] = m.deadline();
+        f[kMeasureDone] = m.done() ? "是" : "否";
+      }
+      if (k == 0) {
+        const v1::Outcomes& o = p.outcomes();
+        f[kFunds] = FenAsYuan(o.funds_recovered_fen());
+        f[kDisciplined] = absl::StrCat(o.people_disciplined());
+        f[kHandled] = absl::StrCat(o.people_handled());
+        f[kAccountable] = absl::StrCat(o.people_accountable());
+        f[kRules] = absl::StrCat(o.rules_made());
+      }
+      out += CsvLine(f);
+    }
+  }
+  return out;
+}
+
+// --- Import ---
+
+std::string LedgerIssue::ToString() const {
+  if (line == 0) return column.empty() ? reason : absl::StrCat("column ", column, ": ", reason);
+  if (column.empty()) return absl::StrCat("line ", line, ": ", reason);
+  return absl::StrCat("line ", line, ", column ", column, ": ", reason);
+}
+
+namespace {
+
+// Reads rows of one ledger file against its header.
+class LedgerReader {
+ public:
+  LedgerReader(const std::string& node_unit, LedgerImport* out)
+      : node_unit_(node_unit), out_(out) {}
+
+  // False when the header is unusable (the errors say why).
+  bool ReadHeader(const CsvRow& row);
+  // Groups the data rows into problems and checks each.
+  void ReadRows(const std::vector<CsvRow>& rows);
+
+ private:
+  const std::string& Cell(const CsvRow& row, Column c) const {
+    static const std::string kEmpty;
+    return index_[c] < 0 ? kEmpty : row.fields[index_[c]];
+  }
+  std::string Name(int field) const {
+    return field >= 0 && field < static_cast<int>(names_.size()) ? names_[field] : "";
+  }
+  void Error(int line, const std::string& column, std::string reason) {
+    out_->errors.push_back({line, column, std::move(reason)});
+  }
+  void CheckProblem(const std::vector<const CsvRow*>& rows);
+  v1::Outcomes ReadOutcomes(const CsvRow& row);
+
+  const std::string& node_unit_;
+  LedgerImport* out_;
+  int index_[kColumnCount];
+  std::vector<std::string> names_;  // by field position
+};
+
+bool LedgerReader::ReadHeader(const CsvRow& row) {
+  std::fill(std::begin(index_), std::end(index_), -1);
+  const size_t errors = out_->errors.size();
+  if (!row.error.empty()) Error(row.line, "", row.error);
+  int known = 0;
+  for (size_t k = 0; k < row.fields.size(); ++k) {
+    // Officials type full-width brackets: 追回资金（元）.
+    std::string name = absl::StrReplaceAll(Trim(row.fields[k]), {{"（", "("}, {"）", ")"}});
+    names_.push_back(name);
+    if (name.empty()) continue;  // checked per row: such a column must stay empty
+    auto it = std::find_if(std::begin(kLedgerColumns), std::end(kLedgerColumns),
+                           [&](const char* c) { return name == c; });
+    if (it == std::end(kLedgerColumns)) {
+      Error(row.line, name, "unknown column");
+      continue;
+    }
+    ++known;
+    int c = static_cast<int>(it - std::begin(kLedgerColumns));
+    if (index_[c] >= 0) Error(row.line, name, "appears twice in the header");
+    index_[c] = static_cast<int>(k);
+  }
+  if (known == 0) {
+    out_->errors.resize(errors);
+    Error(row.line, "",
+          absl::StrCat("not a ledger header; the columns are ",
+                       absl::StrJoin(std::begin(kLedgerColumns), std::end(kLedgerColumns), ",")));
+    return false;
+  }
+  for (Column c : kRequired) {
+    if (index_[c] < 0) Error(row.line, kLedgerColumns[c], "missing from the header");
+  }
+  return out_->errors.size() == errors;
+}
+
+void LedgerReader::ReadRows(const std::vector<CsvRow>& rows) {
+  std::vector<std::vector<const CsvRow*>> groups;
+  std::vector<std::string> keys;
+  std::map<std::string, int> key_lines;  // 问题编号 -> first line
+  for (const CsvRow& row : rows) {
+    if (std::all_of(row.fields.begin(), row.fields.end(),
+                    [](const std::string& f) { return Trim(f).empty(); }) &&
+        row.error.empty()) {
+      continue;  // blank line, or an empty row Excel wrote
+    }
+    ++out_->rows;
+    if (!row.error.empty()) {
+      Error(row.line, Name(row.error_field), row.error);
+      continue;
+    }
+    if (row.fields.size() != names_.size()) {
+      Error(row.line, "",
+            absl::StrCat("has ", row.fields.size(), " fields where the header has ", names_.size(),
+                         " (is a comma or line break left unquoted?)"));
+      continue;
+    }
+    bool stray = false;
+    for (size_t k = 0; k < names_.size(); ++k) {
+      if (names_[k].empty() && !Trim(row.fields[k]).empty()) {
+        Error(row.line, "",
+              absl::StrCat("field ", k + 1, " has a value but its column has no name"));
+        stray = true;
+      }
+    }
+    if (stray) continue;
+    const std::string key = Trim(Cell(row, kProblemNo));
+    bool problem_empty = key.empty();
+    for (Column c : kProblemColumns) problem_empty &= Trim(Cell(row, c)).empty();
+    if (!groups.empty() && (problem_empty || (!key.empty() && key == keys.back()))) {
+      groups.back().push_back(&row);
+      continue;
+    }
+    if (!key.empty()) {
+      auto [it, fresh] = key_lines.emplace(key, row.line);
+      if (!fresh) {
+        Error(row.line, kLedgerColumns[kProblemNo],
+              absl::StrCat("\"", key, "\" already names the problem on line ", it->second,
+                           "; the rows of one problem must follow each other"));
+      }
+    }
+    groups.push_back({&row});
+    keys.push_back(key);
+  }
+  for (const auto& g : groups) CheckProblem(g);
+  if (out_->rows == 0) Error(0, "", "the file has no rows below its header");
+}
+
+v1::Outcomes LedgerReader::ReadOutcomes(const CsvRow& row) {
+  v1::Outcomes o;
+  auto count = [&](Column c, void (v1::Outcomes::*set)(int64_t)) {
+    auto v = c == kFunds ? ParseFen(Cell(row, c)) : ParseCount(Cell(row, c));
+    if (!v.ok()) return Error(row.line, kLedgerColumns[c], std::string(v.status().message()));
+    (o.*set)(*v);
+  };
+  count(kFunds, &v1::Outcomes::set_funds_recovered_fen);
+  count(kDisciplined, &v1::Outcomes::set_people_disciplined);
+  count(kHandled, &v1::Outcomes::set_people_handled);
+  count(kAccountable, &v1::Outcomes::set_people_accountable);
+  count(kRules, &v1::Outcomes::set_rules_made);
+  return o;
+}
+
+void LedgerReader::CheckProblem(const std::vector<const CsvRow*>& rows) {
+  const CsvRow& first = *rows.front();
+  const size_t errors = out_->errors.size();
+  const int line = first.line;
+  auto err = [&](Column c, std::string why) { Error(line, kLedgerColumns[c], std::move(why)); };
+  LedgerProblem p;
+  p.line = line;
+  p.last_line = rows.back()->line;
+  v1::ProblemRaised& r = p.raised;
+
+  // Free text, checked as aggregator::ValidateEvent will.
+  auto text = [&](Column c, size_t max, bool required, std::string* to) {
+    *to = Unguard(Cell(first, c));
+    if (required && Trim(*to).empty()) return err(c, "must not be empty");
+    if (to->size() > max)
+      err(c, TooLong(to->size(), max) + (c == kTitle ? "; put the rest in 问题详情" : ""));
+  };
+  text(kTitle, aggregator::kMaxTitle, true, r.mutable_title());
+  text(kDetail, aggregator::kMaxText, false, r.mutable_detail());
+  text(kCategory, 100, true, r.mutable_category());
+
+  const std::string source = Trim(Cell(first, kSource));
+  if (auto it = Sources().find(source); it != Sources().end()) {
+    r.set_source(it->second);
+  } else {
+    err(kSource,
+        absl::StrCat(source.empty() ? "must not be empty" : "\"" + source + "\" is not a source",
+                     " (", ChineseWords(Sources()), ")"));
+  }
+  r.set_unit(Trim(Unguard(Cell(first, kUnit))));
+  if (absl::Status s = aggregator::ValidateUnitId(r.unit(), "unit"); !s.ok()) {
+    err(kUnit, Reason(s));
+  } else if (!aggregator::InSubtree(r.unit(), node_unit_)) {
+    err(kUnit,
+        absl::StrCat("\"", r.unit(), "\" is outside this node's subtree (", node_unit_, ")"));
+  }
+  if (auto d = NormalizeDate(Cell(first, kDeadline)); d.ok()) {
+    r.set_deadline(*d);
+  } else {
+    err(kDeadline, std::string(d.status().message()));
+  }
+  const std::string status = Trim(Cell(first, kStatus));
+  bool status_ok = false;
+  if (auto it = Statuses().find(status); it != Statuses().end()) {
+    p.status = it->second;
+    status_ok = true;
+  } else {
+    err(kStatus,
+        absl::StrCat(status.empty() ? "must not be empty" : "\"" + status + "\" is not a status",
+                     " (", ChineseWords(Statuses()), ")"));
+  }
+  const std::string claim = Trim(Cell(first, kClaim));
+  if (auto it = Kinds().find(claim); it != Kinds().end()) {
+    p.claim = it->second;
+  } else if (!claim.empty()) {
+    err(kClaim, absl::StrCat("\"", claim, "\" is not a completion kind (", ChineseWords(Kinds()),
+                             ", or empty)"));
+    status_ok = false;
+  }
+  p.outcomes = ReadOutcomes(first);
+
+  for (const CsvRow* row : rows) {
+    if (row != &first) {
+      for (Column c : kProblemColumns) {
+        const std::string& v = Cell(*row, c);
+        if (!Trim(v).empty() && v != Cell(first, c)) {
+          Error(row->line, kLedgerColumns[c],
+                absl::StrCat("differs from line ", line,
+                             ", the problem's first row (its later rows "
+                             "repeat the problem's columns or leave them empty)"));
+        }
+      }
+      for (Column c : kOutcomeColumns) {
+        if (!Trim(Cell(*row, c)).empty()) {
+          Error(row->line, kLedgerColumns[c],
+                absl::StrCat("a problem's totals stand on its first row only (line ", line,
+                             "); leave this cell empty"));
+        }
+      }
+    }
+    LedgerProblem::Measure m;
+    m.line = row->line;
+    m.text = Unguard(Cell(*row, kMeasure));
+    const std::string done = Trim(Cell(*row, kMeasureDone));
+    auto deadline = NormalizeDate(Cell(*row, kMeasureDeadline));
+    if (Trim(m.text).empty()) {
+      if (row != &first) {
+        Error(row->line, kLedgerColumns[kMeasure],
+              "must not be empty: each row after a problem's first carries one of its measures");
+      }
+      if (!Trim(Cell(*row, kMeasureDeadline)).empty()) {
+        Error(row->line, kLedgerColumns[kMeasureDeadline], "is given on a row without a measure");
+      }
+      if (!done.empty()) {
+        Error(row->line, kLedgerColumns[kMeasureDone], "is given on a row without a measure");
+      }
+      continue;
+    }
+    if (m.text.size() > aggregator::kMaxText) {
+      Error(row->line, kLedgerColumns[kMeasure], TooLong(m.text.size(), aggregator::kMaxText));
+    }
+    if (deadline.ok()) {
+      m.deadline = *deadline;
+    } else {
+      Error(row->line, kLedgerColumns[kMeasureDeadline], std::string(deadline.status().message()));
+    }
+    if (done == "是") {
+      m.done = true;
+    } else if (!done.empty() && done != "否") {
+      Error(row->line, kLedgerColumns[kMeasureDone],
+            absl::StrCat("\"", done, "\" is not 是 or 否"));
+    }
+    p.measures.push_back(std::move(m));
+  }
+
+  // The status must be the one the records will derive (aggregator/fold).
+  const bool work = !p.measures.empty() || HasOutcomes(p.outcomes);
+  const bool claimed = p.claim != v1::CLAIM_KIND_UNSPECIFIED;
+  if (status_ok && p.status == v1::STATUS_OPEN && work) {
+    err(kStatus, "待整改 does not fit a problem with measures or results: it is 整改中");
+  }
+  if (status_ok && claimed && (p.status == v1::STATUS_OPEN || p.status == v1::STATUS_IN_PROGRESS)) {
+    err(kClaim,
+        absl::StrCat("a completion kind goes with 待验收, 已验收 or 已销号, not with ", status));
+  }
+  if (status_ok && !claimed && p.status == v1::STATUS_CLAIMED) {
+    err(kClaim, absl::StrCat("must be given for 待验收 (", ChineseWords(Kinds()), ")"));
+  }
+  if (out_->errors.size() != errors) return;
+
+  const std::string lines =
+      p.last_line == p.line ? "" : absl::StrCat(" (lines ", p.line, "-", p.last_line, ")");
+  if (p.status == v1::STATUS_ACCEPTED || p.status == v1::STATUS_CLOSED) {
+    out_->refused.push_back(
+        {line, kLedgerColumns[kStatus],
+         absl::StrCat(status,
+                      " needs a superior's review (验收/销号), which a unit cannot give "
+                      "itself: import the problem as 待验收 and have it reviewed, or leave it out",
+                      lines)});
+    return;
+  }
+  if (r.unit() != node_unit_ && (work || p.status != v1::STATUS_OPEN)) {
+    Column c = !p.measures.empty() ? kMeasure : HasOutcomes(p.outcomes) ? kFunds : kStatus;
+    out_->refused.push_back(
+        {line, kLedgerColumns[c],
+         absl::StrCat("only the responsible unit ", r.unit(),
+                      " adds measures, reports results and claims completion: import this problem "
+                      "on its node, or here as 待整改 without measures",
+                      lines)});
+    return;
+  }
+  out_->problems.push_back(std::move(p));
+}
+
+}  // namespace
+
+LedgerImport ParseLedger(absl::string_view csv, const std::string& node_unit) {
+  LedgerImport out;
+  if (absl::StartsWith(csv, kBom)) csv.remove_prefix(kBom.size());
+  if (size_t bad = FirstInvalidUtf8(csv); bad != absl::string_view::npos) {
+    int line = 1 + static_cast<int>(std::count(csv.begin(), csv.begin() + bad, '\n'));
+    out.errors.push_back({line, "",
+                          "the file is not UTF-8 (in Excel, save as \"CSV UTF-8\"; plain "
+                          "\"CSV\" on a Chinese Windows is GBK)"});
+    return out;
+  }
+  std::vector<CsvRow> rows = ReadCsv(csv);
+  if (rows.empty()) {
+    out.errors.push_back({0, "", "the file is empty: it has no header"});
+    return out;
+  }
+  LedgerReader reader(node_unit, &out);
+  if (reader.ReadHeader(rows.front())) {
+    reader.ReadRows({rows.begin() + 1, rows.end()});
+  }
+  std::stable_sort(out.errors.begin(), out.errors.end(),
+                   [](const LedgerIssue& a, const LedgerIssue& b) { return a.line < b.line; });
+  return out;
+}
+
+std::vector<PlannedRecord> PlanLedgerRecords(const std::vector<LedgerProblem>& problems,
+                                             const std::string& unit, uint64_t head_seq,
+                                             const std::string& author, const std::string& source) {
+  std::vector<PlannedRecord> out;
+  uint64_t seq = head_seq;
+  // The next record; its seq is `seq` once added.
+  auto add = [&](int line) -> v1::RecordBody& {
+    ++seq;
+    out.push_back({});
+    out.back().line = line;
+    out.back().body.set_author(author);
+    return out.back().body;
+  };
+  auto note = [&](int line, absl::string_view what) {
+    return absl::StrCat("据整改台账 ", source, " 第", line, "行导入: ", what);
+  };
+  for (const LedgerProblem& p : problems) {
+    const std::string pid = absl::StrCat(unit, ":P", seq + 1);
+    v1::ProblemRaised* raised = add(p.line).mutable_problem_raised();
+    *raised = p.raised;
+    raised->set_problem_id(pid);
+    std::vector<std::string> mids;
+    for (const LedgerProblem::Measure& m : p.measures) {
+      mids.push_back(absl::StrCat(unit, ":M", seq + 1));
+      v1::MeasureAdded* e = add(m.line).mutable_measure_added();
+      e->set_problem_id(pid);
+      e->set_measure_id(mids.back());
+      e->set_text(m.text);
+      e->set_deadline(m.deadline);
+    }
+    for (size_t k = 0; k < p.measures.size(); ++k) {
+      if (!p.measures[k].done) continue;
+      v1::ProgressReported* e = add(p.measures[k].line).mutable_progress_reported();
+      e->set_problem_id(pid);
+      e->set_measure_id(mids[k]);
+      e->set_measure_done(true);
+      e->set_note(note(p.measures[k].line, "措施已完成"));
+    }
+    if (HasOutcomes(p.outcomes)) {
+      v1::ProgressReported* e = add(p.line).mutable_progress_reported();
+      e->set_problem_id(pid);
+      *e->mutable_outcomes() = p.outcomes;
+      e->set_note(note(p.line, "整改成果"));
+    } else if (p.status == v1::STATUS_IN_PROGRESS && p.measures.empty()) {
+      v1::ProgressReported* e = add(p.line).mutable_progress_reported();
+      e->set_problem_id(pid);
+      e->set_note(note(p.line, "整改中"));
+    }
+    if (p.status == v1::STATUS_CLAIMED) {
+      v1::CompletionClaimed* e = add(p.line).mutable_completion_claimed();
+      e->set_problem_id(pid);
+      e->set_kind(p.claim);
+      e->set_note(note(p.line, "申请验收"));
+    }
+  }
+  return out;
+}
+
+}  // namespace rectsync::cli
