@@ -128,7 +128,8 @@ absl::StatusOr<v1::ReconcileReply> Node::Reconcile(const v1::ReconcileRequest& r
         d->set_stated(static_cast<int64_t>(f.seq()));
         d->set_recorded(static_cast<int64_t>(held_to));
         d->set_detail(absl::StrCat("attested up to ", f.origin(), "#", f.seq(), " but ", unit_,
-                                   " holds only up to #", held_to));
+                                   " holds only up to #", held_to,
+                                   " (not yet received while sync is under way, or withheld)"));
         d->add_records(absl::StrCat("attestation @ ", att.body.origin(), "#", att.body.seq()));
       }
     }

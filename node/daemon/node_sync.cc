@@ -455,7 +455,7 @@ void Node::UpdateLink(const std::string& direction, const std::string& peer,
   link.set_peer(peer);
   update(&link);
   // Bookkeeping only: a lost update costs a stale status line, not data.
-  store_->PutPeer(key, link.SerializeAsString()).IgnoreError();
+  store_->PutPeer(key, link.SerializeAsString(), /*durable=*/false).IgnoreError();
 }
 
 absl::StatusOr<v1::SyncStatusReply> Node::SyncStatus() const {

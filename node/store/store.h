@@ -153,7 +153,9 @@ class Store {
 
   // Sync bookkeeping (peers column family): cursors, receipts, link status.
   absl::StatusOr<std::optional<std::string>> GetPeer(const std::string& key) const;
-  absl::Status PutPeer(const std::string& key, const std::string& value);
+  // `durable`: fsync (when the store syncs at all); bookkeeping that a crash
+  // may lose harmlessly passes false.
+  absl::Status PutPeer(const std::string& key, const std::string& value, bool durable = true);
   // Calls `fn` for every peers entry whose key starts with `prefix`.
   absl::Status ScanPeers(const std::string& prefix,
                          const std::function<void(const std::string&, const std::string&)>& fn) const;

@@ -1,6 +1,8 @@
 #include "node/sync/sync_client.h"
 
 #include <algorithm>
+#include <deque>
+#include <set>
 #include <map>
 
 #include <spdlog/spdlog.h>
@@ -190,58 +192,77 @@ absl::Status SyncClient::PushOnce() {
   }
   if (work.empty()) return absl::OkStatus();
 
-  auto ctx = NewContext(options_.call_timeout_ms * static_cast<int64_t>(1 + work.size()));
+  // One stream; up to kWindow batches in flight, receipts read in order.
+  constexpr size_t kWindow = 4;
+  int64_t batches = 0;
+  for (const Work& w : work) batches += 1 + (w.to - w.from) / options_.batch_records;
+  auto ctx = NewContext(options_.call_timeout_ms * (1 + batches / static_cast<int64_t>(kWindow)));
   auto stream = stub_->Push(ctx.get());
-  bool first = true;
+  struct InFlight {
+    std::string origin;
+    uint64_t last;
+  };
+  std::deque<InFlight> inflight;
+  std::set<std::string> refused;
   uint64_t sent = 0;
-  absl::Status transport;
-  for (const Work& w : work) {
-    uint64_t next = w.from;
-    while (next <= w.to && transport.ok()) {
-      v1::PushBatch batch;
-      if (first) *batch.mutable_hello() = node_->MakeHello(parent_);
-      first = false;
-      size_t bytes = 0;
-      const size_t byte_limit = static_cast<size_t>(options_.max_message_mb << 20) / 2;
-      RETURN_IF_ERROR(node_->store()->ScanOrigin(w.origin, next, [&](uint64_t seq, const v1::Record& r) {
-        if (seq > w.to) return false;
-        *batch.add_records() = r;
-        bytes += r.ByteSizeLong();
-        return batch.records_size() < options_.batch_records && bytes < byte_limit;
-      }));
-      if (batch.records_size() == 0) break;
-      const uint64_t last = next + batch.records_size() - 1;
-      if (!stream->Write(batch)) {
-        transport = absl::UnavailableError("push stream closed by the parent");
-        break;
-      }
-      v1::PushReply reply;
-      if (!stream->Read(&reply)) {
-        transport = absl::UnavailableError("push stream closed before the receipt");
-        break;
-      }
-      if (reply.code() != 0) {
-        spdlog::warn("parent {} refused {}#{}..{}: {}", parent_, w.origin, next, last, reply.error());
+  // Reads the reply to the oldest batch in flight and keeps its receipt.
+  auto read_one = [&]() -> absl::Status {
+    InFlight f = inflight.front();
+    inflight.pop_front();
+    v1::PushReply reply;
+    if (!stream->Read(&reply)) return absl::UnavailableError("push stream closed before the receipt");
+    if (reply.code() != 0) {
+      // Later batches of a refused origin are refused too (they no longer
+      // follow the parent's head): report the first.
+      if (refused.insert(f.origin).second) {
+        spdlog::warn("parent {} refused {}..#{}: {}", parent_, f.origin, f.last, reply.error());
         node_->UpdateLink("parent", parent_, [&](v1::LinkStatus* l) {
           l->set_refusals(l->refusals() + 1);
           l->set_last_refusal(reply.error());
         });
-        break;  // go on with the next origin
       }
-      ASSIGN_OR_RETURN(v1::Receipt receipt, node_->CheckReceipt(parent_, reply.receipt()));
-      ASSIGN_OR_RETURN(std::optional<v1::Record> at, node_->store()->GetRecord(w.origin, last));
-      if (receipt.origin() != w.origin || receipt.seq() != last || !at ||
-          record::RecordId(*at) != receipt.head()) {
-        return absl::DataLossError(absl::StrCat("receipt for ", w.origin, "#", last,
-                                                " does not match what was pushed"));
-      }
-      RETURN_IF_ERROR(node_->store()->PutPeer(ReceiptKey(parent_, w.origin),
-                                              reply.receipt().SerializeAsString()));
-      sent += reply.stored();
-      next = last + 1;
+      return absl::OkStatus();
     }
-    if (!transport.ok()) break;
-  }
+    ASSIGN_OR_RETURN(v1::Receipt receipt, node_->CheckReceipt(parent_, reply.receipt()));
+    ASSIGN_OR_RETURN(std::optional<v1::Record> at, node_->store()->GetRecord(f.origin, f.last));
+    if (receipt.origin() != f.origin || receipt.seq() != f.last || !at ||
+        record::RecordId(*at) != receipt.head()) {
+      return absl::DataLossError(
+          absl::StrCat("receipt for ", f.origin, "#", f.last, " does not match what was pushed"));
+    }
+    RETURN_IF_ERROR(node_->store()->PutPeer(ReceiptKey(parent_, f.origin),
+                                            reply.receipt().SerializeAsString()));
+    sent += reply.stored();
+    return absl::OkStatus();
+  };
+  auto stream_batches = [&]() -> absl::Status {
+    bool first = true;
+    const size_t byte_limit = static_cast<size_t>(options_.max_message_mb << 20) / 2;
+    for (const Work& w : work) {
+      for (uint64_t next = w.from; next <= w.to && !refused.count(w.origin);) {
+        v1::PushBatch batch;
+        if (first) *batch.mutable_hello() = node_->MakeHello(parent_);
+        first = false;
+        size_t bytes = 0;
+        RETURN_IF_ERROR(node_->store()->ScanOrigin(w.origin, next, [&](uint64_t seq, const v1::Record& r) {
+          if (seq > w.to) return false;
+          *batch.add_records() = r;
+          bytes += r.ByteSizeLong();
+          return batch.records_size() < options_.batch_records && bytes < byte_limit;
+        }));
+        if (batch.records_size() == 0) break;
+        const uint64_t last = next + batch.records_size() - 1;
+        if (!stream->Write(batch)) return absl::UnavailableError("push stream closed by the parent");
+        inflight.push_back({w.origin, last});
+        next = last + 1;
+        while (inflight.size() >= kWindow) RETURN_IF_ERROR(read_one());
+      }
+    }
+    while (!inflight.empty()) RETURN_IF_ERROR(read_one());
+    return absl::OkStatus();
+  };
+  absl::Status result = stream_batches();
+  if (!result.ok()) ctx->TryCancel();
   stream->WritesDone();
   grpc::Status gs = stream->Finish();
   if (sent > 0) {
@@ -249,8 +270,9 @@ absl::Status SyncClient::PushOnce() {
       l->set_records_sent(l->records_sent() + sent);
     });
   }
+  if (!result.ok()) return result;
   if (!gs.ok()) return Annotate(gs, "push");
-  return transport;
+  return absl::OkStatus();
 }
 
 absl::Status SyncClient::PullOnce(int64_t wait_ms) {
