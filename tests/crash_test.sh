@@ -125,13 +125,27 @@ check() {
   : >"$held"
   local ids
   ids=$(rs --json problem ls | jq -r '.[].problem_id') || fail "$phase: problem ls"
+  # Through the daemon the shows run concurrently; in-process each CLI needs
+  # the store to itself.
+  rm -f "$work"/show.*.json
+  local i=0 pids=() show
   for id in $ids; do
-    rs --json problem show "$id" >"$work/show.json" || fail "$phase: problem show $id"
-    jq -e '.violations == []' "$work/show.json" >/dev/null || fail "$phase: $id has violations"
-    jq -e 'all(.history[]; .signature_valid and .check_error == "")' "$work/show.json" >/dev/null ||
-      fail "$phase: $id has a history entry that does not check"
+    i=$((i + 1))
+    if [[ -n $daemon_pid ]]; then
+      rs --json problem show "$id" >"$work/show.$i.json" 2>>"$work/cli.err" &
+      pids+=($!)
+    else
+      rs --json problem show "$id" >"$work/show.$i.json" || fail "$phase: problem show $id"
+    fi
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || fail "$phase: a problem show failed"; done
+  for show in "$work"/show.*.json; do
+    [[ -e $show ]] || continue
+    jq -e '.violations == []' "$show" >/dev/null || fail "$phase: $(jq -r .problem_id "$show") has violations"
+    jq -e 'all(.history[]; .signature_valid and .check_error == "")' "$show" >/dev/null ||
+      fail "$phase: $(jq -r .problem_id "$show") has a history entry that does not check"
     jq -r --arg o "$VILLAGE_UNIT" '.history[] | select(.origin == $o) | "\(.seq) \(.record_id)"' \
-      "$work/show.json" >>"$held"
+      "$show" >>"$held"
   done
 
   # Seqs 1..head, each exactly once.
@@ -203,6 +217,7 @@ for round in $(seq 1 "$ROUNDS"); do
   echo "round $round: SIGKILL ${delay_ms} ms after $MIN_ACKS acks; $acked acknowledged," \
     "$refused refused around the kill"
 
+  writes_done=$SECONDS
   start_daemon "$round.restart"
   check "round$round"
   kill -TERM "$daemon_pid"
@@ -210,14 +225,17 @@ for round in $(seq 1 "$ROUNDS"); do
   wait "$daemon_pid" || status=$?
   daemon_pid=""
   ((status == 0)) || fail "round $round: rectsyncd did not stop cleanly on SIGTERM ($status)"
-  echo "  round $round took $((SECONDS - round_start)) s"
+  echo "  round $round took $((SECONDS - round_start)) s ($((writes_done - round_start)) s writing)"
 done
 
 # In-process: the CLI opens the store itself once the daemon is gone.
 [[ ! -e $VIL/admin.sock ]] || fail "admin socket left behind after a clean stop"
 writer_id=0
+before=$(wc -l <"$acks")
 write_one
 [[ ! -e $work/writers.fail ]] || fail "in-process: $(cat "$work/writers.fail")"
+(($(wc -l <"$acks") == before + 1)) ||
+  fail "in-process write refused: $(tail -n 1 "$work/cli.err" 2>/dev/null)"
 check "in-process"
 total=$(wc -l <"$acks")
 ((total >= ROUNDS * MIN_ACKS)) || fail "only $total acknowledged writes in all"

@@ -23,6 +23,7 @@
 #include "node/daemon/config.h"
 #include "node/daemon/node.h"
 #include "node/record/keys.h"
+#include "node/sync/sync_client.h"
 
 namespace rectsync::cli {
 namespace {
@@ -728,6 +729,45 @@ int Main(int argc, char** argv) {
                                         report["first_seq"].get<uint64_t>(), "-#",
                                         report["last_seq"].get<uint64_t>(), "\n"));
       }
+      return absl::OkStatus();
+    };
+  });
+
+  // restore
+  auto* restore = app.add_subcommand(
+      "restore", "rebuild this node from its parent's copy after its disk was lost");
+  std::string restore_enrollment;
+  node::NodeOptions restore_net;
+  restore->add_option("--enrollment", restore_enrollment,
+                      "enrolment file: the original if node.key was kept, a new one after re-enrolment")
+      ->required();
+  restore->add_option("--parent", restore_net.parent, "the parent's gRPC address")->required();
+  restore->add_option("--listen", restore_net.listen, "public gRPC address for children");
+  restore->add_flag("--plaintext", restore_net.plaintext, "allow plaintext gRPC (loopback only)");
+  restore->add_option("--parent-unit", restore_net.parent_unit, "the parent's unit, if not the next one up");
+  restore->callback([&] {
+    action = [&]() -> absl::Status {
+      if (ctx.node_dir.empty()) return absl::InvalidArgumentError("--node: required for restore");
+      ASSIGN_OR_RETURN(std::string bytes, ReadFile(restore_enrollment));
+      v1::EnrollmentBundle bundle;
+      if (!bundle.ParseFromString(bytes)) {
+        return absl::InvalidArgumentError(absl::StrCat(restore_enrollment, ": not an enrolment file"));
+      }
+      RETURN_IF_ERROR(node::Node::InitFromBundle(ctx.node_dir, bundle));
+      ASSIGN_OR_RETURN(node::NodeOptions o, node::LoadConfig(ctx.node_dir));
+      o.parent = restore_net.parent;
+      o.listen = restore_net.listen;
+      o.plaintext = restore_net.plaintext;
+      o.parent_unit = restore_net.parent_unit;
+      RETURN_IF_ERROR(node::WriteConfig(o));
+      ASSIGN_OR_RETURN(o, node::LoadConfig(ctx.node_dir));
+      ASSIGN_OR_RETURN(std::unique_ptr<node::Node> n, node::Node::Open(o));
+      ASSIGN_OR_RETURN(std::unique_ptr<sync::SyncClient> sync, sync::SyncClient::Create(n.get()));
+      ASSIGN_OR_RETURN(uint64_t restored, sync->RestoreFromParent());
+      ASSIGN_OR_RETURN(v1::IdentityReply me, n->Identity());
+      std::cout << (ctx.lang() == Lang::kZh ? "已从上级恢复 " : "restored from the parent: ") << restored
+                << (ctx.lang() == Lang::kZh ? " 条记录; 本单位台账续接于 #" : " records; own log continues after #")
+                << me.head_seq() << "\n";
       return absl::OkStatus();
     };
   });

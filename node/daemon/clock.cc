@@ -35,6 +35,11 @@ bool HybridClock::Observe(uint64_t stamp) {
   return true;
 }
 
+void HybridClock::ObserveOwn(uint64_t stamp) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stamp > last_) last_ = stamp;
+}
+
 std::string LocalDate(int64_t unix_ms) {
   std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
   std::tm tm{};

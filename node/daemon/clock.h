@@ -34,6 +34,10 @@ class HybridClock {
   // Merges a received stamp. Returns false (and ignores it) if it is more
   // than max_ahead_ms ahead of local wall time; the caller flags the record.
   bool Observe(uint64_t stamp);
+  // Merges a stamp this node issued itself (its own head after a restart),
+  // however far ahead: its own stamps must keep increasing even when the
+  // wall clock was set back.
+  void ObserveOwn(uint64_t stamp);
 
   Clock* wall() const { return wall_; }
 

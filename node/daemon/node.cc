@@ -145,7 +145,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options, Clo
   node->key_ = std::make_unique<record::KeyPair>(std::move(key));
   RETURN_IF_ERROR(node->LoadTrust());
   ASSIGN_OR_RETURN(store::Head head, node->store_->GetHead(node->unit_));
-  node->clock_.Observe(head.hlc);
+  node->clock_.ObserveOwn(head.hlc);
   return node;
 }
 
@@ -229,6 +229,23 @@ absl::StatusOr<std::vector<v1::AppendReply>> Node::AppendAllLocked(std::vector<v
     if (body.has_problem_raised()) created.insert(pid);
     recs[i].envelope = record::Seal(body, *key_);
     ASSIGN_OR_RETURN(recs[i].decoded, record::Open(recs[i].envelope));
+    // A record a verifier would refuse is never written: this node's own
+    // enrolment must be valid at the stamp (a clock behind the enrolment or
+    // an expired one), and an enrolment must be one the trust rules admit.
+    const bool self_enrolment = body.has_unit_enrolled() && body.unit_enrolled().unit() == unit_;
+    if (!self_enrolment) {
+      if (absl::Status s = trust_.CheckEnrolled(recs[i].decoded); !s.ok()) {
+        return where(absl::FailedPreconditionError(absl::StrCat(
+            "refused: this node's own enrolment is not valid at the record's time (check the "
+            "clock, or ask the parent to re-enrol this unit): ", s.message())));
+      }
+    }
+    if (body.has_unit_enrolled()) {
+      record::TrustStore trial = trust_;
+      if (absl::Status s = trial.Admit(recs[i].envelope, recs[i].decoded); !s.ok()) {
+        return where(absl::FailedPreconditionError(absl::StrCat("refused: ", s.message())));
+      }
+    }
     head = store::Head{body.seq(), recs[i].decoded.id, body.hlc()};
   }
   // A local write that the fold would only list as a violation is refused

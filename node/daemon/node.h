@@ -101,6 +101,9 @@ class Node {
   // Child side: verifies and stores a batch pulled from the parent, with the
   // new pull cursor, atomically.
   absl::Status IngestPull(const std::string& parent, const v1::PullBatch& batch);
+  // Restore (child side): stores a chunk of this node's own subtree from
+  // the parent's copy, verified like a push from below.
+  absl::Status IngestRestored(const v1::PullBatch& batch);
   // This node's pull cursor: origin -> highest seq scanned at the parent.
   absl::StatusOr<std::vector<v1::FrontierEntry>> PullCursor() const;
   // Signs / checks a receipt. CheckReceipt verifies it against the enrolled

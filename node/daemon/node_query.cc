@@ -161,6 +161,8 @@ absl::StatusOr<v1::VerifyReply> Node::Verify() const {
     prev_id = r->id;
     ++expect;
     return true;
+  }, [&](const std::string& o, uint64_t seq) {
+    return fail(o, seq, "the stored envelope does not parse");
   }));
   if (reply.first_bad_origin().empty()) {
     ASSIGN_OR_RETURN(auto heads, store_->Heads());

@@ -433,6 +433,23 @@ absl::Status Node::IngestPull(const std::string& parent, const v1::PullBatch& ba
   return absl::OkStatus();
 }
 
+absl::Status Node::IngestRestored(const v1::PullBatch& batch) {
+  if (!InSubtree(batch.origin(), unit_)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "restored batch names origin \"", batch.origin(), "\" outside this node's subtree"));
+  }
+  v1::PushBatch push;
+  *push.mutable_records() = batch.records();
+  absl::StatusOr<v1::PushReply> reply;
+  {
+    std::lock_guard<std::mutex> lock(write_mu_);
+    reply = IngestPushLocked(unit_, push);
+  }
+  RETURN_IF_ERROR(reply.status());
+  if (reply->stored() > 0) NotifyChange();
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<v1::FrontierEntry>> Node::PullCursor() const {
   std::vector<v1::FrontierEntry> out;
   RETURN_IF_ERROR(store_->ScanPeers("pull/", [&](const std::string& k, const std::string& v) {

@@ -223,13 +223,6 @@ TEST_F(VerifyTamperTest, RecordBeyondTheHeadIsNamed) {
 }
 
 TEST_F(VerifyTamperTest, UnparseableEnvelopeIsNamed) {
-  if (SkipKnownBugs()) {
-    GTEST_SKIP() << "BUG (Store::ScanAll / Node::Verify): an unparseable stored envelope makes "
-                    "Verify() fail as a whole with DataLoss \"stored record 3201/320115 does not "
-                    "parse\" instead of answering a VerifyReply with ok=false naming the origin "
-                    "and seq; the message does not name the seq either, and `rectsync verify` "
-                    "prints no report.";
-  }
   ASSERT_NO_FATAL_FAILURE(Overwrite(*county_, kCounty, 2, std::string("\xff\xff\xff", 3)));
   ExpectVerifyNames(2, "");
 }

@@ -22,10 +22,6 @@ namespace rectsync::node::testing {
 using ::testing::HasSubstr;
 using store::testing::ScopedTempDir;
 
-// Tests of known, reported bugs skip unless RECTSYNC_RUN_KNOWN_BUGS is set
-// (set it to check a fix).
-inline bool SkipKnownBugs() { return std::getenv("RECTSYNC_RUN_KNOWN_BUGS") == nullptr; }
-
 const std::string kCity = "3201";
 const std::string kCounty = "3201/320115";
 const std::string kOtherCounty = "3201/320116";

@@ -417,7 +417,8 @@ absl::Status Store::ScanOrigin(const std::string& origin, uint64_t from,
 }
 
 absl::Status Store::ScanAll(
-    const std::function<bool(const std::string&, uint64_t, const v1::Record&)>& fn) const {
+    const std::function<bool(const std::string&, uint64_t, const v1::Record&)>& fn,
+    const std::function<bool(const std::string&, uint64_t)>& corrupt) const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), records_));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     absl::string_view key(it->key().data(), it->key().size());
@@ -425,10 +426,15 @@ absl::Status Store::ScanAll(
       return absl::DataLossError("malformed record key in store");
     }
     std::string origin(key.substr(0, key.size() - 9));
-    ASSIGN_OR_RETURN(v1::Record env, ParseStored<v1::Record>(
-                                         absl::string_view(it->value().data(), it->value().size()),
-                                         absl::StrCat("record ", origin)));
-    if (!fn(origin, DecodeU64(key.substr(key.size() - 8)), env)) break;
+    const uint64_t seq = DecodeU64(key.substr(key.size() - 8));
+    absl::StatusOr<v1::Record> env = ParseStored<v1::Record>(
+        absl::string_view(it->value().data(), it->value().size()), absl::StrCat("record ", origin));
+    if (!env.ok()) {
+      if (!corrupt) return env.status();
+      if (!corrupt(origin, seq)) break;
+      continue;
+    }
+    if (!fn(origin, seq, *env)) break;
   }
   return FromRocks(it->status(), "scan records");
 }

@@ -121,8 +121,11 @@ class Store {
   absl::Status ScanOrigin(const std::string& origin, uint64_t from,
                           const std::function<bool(uint64_t, const v1::Record&)>& fn) const;
   // Every record held, origin by origin.
-  absl::Status ScanAll(const std::function<bool(const std::string&, uint64_t,
-                                                const v1::Record&)>& fn) const;
+  // `corrupt`, if set, is told of an envelope that does not parse (and the
+  // scan goes on as it says); without it the scan fails with DataLoss.
+  absl::Status ScanAll(
+      const std::function<bool(const std::string&, uint64_t, const v1::Record&)>& fn,
+      const std::function<bool(const std::string&, uint64_t)>& corrupt = nullptr) const;
   // Envelopes of the UnitEnrolled records held, enroller before enrolled.
   absl::StatusOr<std::vector<v1::Record>> Enrolments() const;
 

@@ -176,14 +176,22 @@ absl::Status SyncClient::PushOnce() {
     uint64_t parent_seq = 0;
     if (auto it = held.find(origin); it != held.end()) {
       parent_seq = it->second->seq();
-      if (parent_seq > 0 && parent_seq <= head.seq) {
+      if (parent_seq > head.seq) {
+        // The parent holds more of this log than this node does: its disk
+        // was lost or an old copy restored. Writing on would fork.
+        node_->UpdateLink("parent", parent_, [&](v1::LinkStatus* l) {
+          l->set_last_refusal(absl::StrCat(
+              "the parent holds ", origin, " up to #", parent_seq, " but this node only up to #",
+              head.seq, ": run `rectsync restore` before writing here"));
+        });
+        continue;
+      }
+      if (parent_seq > 0) {
         ASSIGN_OR_RETURN(std::optional<v1::Record> mine, node_->store()->GetRecord(origin, parent_seq));
         if (!mine || record::RecordId(*mine) != it->second->head()) {
-          node_->UpdateLink("parent", parent_, [&](v1::LinkStatus* l) {
-            l->set_refusals(l->refusals() + 1);
-            l->set_last_refusal(absl::StrCat("the parent holds a different record at ", origin,
-                                             "#", parent_seq, " (fork)"));
-          });
+          // A fork: send our record at that seq, so that the parent keeps
+          // it as proof and reports it upward (DESIGN §3).
+          work.push_back({origin, parent_seq, parent_seq});
           continue;
         }
       }
@@ -273,6 +281,34 @@ absl::Status SyncClient::PushOnce() {
   if (!result.ok()) return result;
   if (!gs.ok()) return Annotate(gs, "push");
   return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> SyncClient::RestoreFromParent() {
+  for (uint64_t seen = node_->changes();;) {
+    RETURN_IF_ERROR(PullOnce(0));
+    const uint64_t now = node_->changes();
+    if (now == seen) break;
+    seen = now;
+  }
+  v1::RestoreRequest req;
+  *req.mutable_hello() = node_->MakeHello(parent_);
+  auto ctx = NewContext(options_.call_timeout_ms * 20);
+  auto reader = stub_->Restore(ctx.get(), req);
+  v1::PullBatch batch;
+  uint64_t restored = 0;
+  absl::Status ingest;
+  while (reader->Read(&batch)) {
+    ingest = node_->IngestRestored(batch);
+    if (!ingest.ok()) {
+      ctx->TryCancel();
+      break;
+    }
+    restored += batch.records_size();
+  }
+  grpc::Status gs = reader->Finish();
+  RETURN_IF_ERROR(ingest);
+  if (!gs.ok()) return Annotate(gs, "restore");
+  return restored;
 }
 
 absl::Status SyncClient::PullOnce(int64_t wait_ms) {

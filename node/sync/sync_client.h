@@ -45,6 +45,13 @@ class SyncClient {
   // One pull round (long-polls up to `wait_ms`).
   absl::Status PullOnce(int64_t wait_ms);
 
+  // Rebuilds a freshly initialised node from its parent's copy (DESIGN §6:
+  // a lost disk): first the records from outside the subtree that concern
+  // it (so every enrolment of its units, older keys included, is known),
+  // then every record of every origin in its subtree. Returns the number of
+  // records restored. Call before Start().
+  absl::StatusOr<uint64_t> RestoreFromParent();
+
  private:
   SyncClient(node::Node* node, std::shared_ptr<grpc::Channel> channel);
   void PushLoop();

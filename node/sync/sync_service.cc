@@ -44,4 +44,29 @@ grpc::Status SyncService::Pull(grpc::ServerContext* ctx, const v1::PullRequest* 
   return grpc::Status::OK;
 }
 
+grpc::Status SyncService::Restore(grpc::ServerContext* ctx, const v1::RestoreRequest* req,
+                                  grpc::ServerWriter<v1::PullBatch>* writer) {
+  if (absl::Status s = node_->CheckHello(req->hello()); !s.ok()) return ToGrpc(s);
+  constexpr int kChunk = 1000;
+  auto heads = node_->store()->HeadsUnder(req->hello().unit());
+  if (!heads.ok()) return ToGrpc(heads.status());
+  for (const auto& [origin, head] : *heads) {
+    v1::PullBatch batch;
+    batch.set_origin(origin);
+    bool open = true;
+    absl::Status s = node_->store()->ScanOrigin(origin, 1, [&](uint64_t seq, const v1::Record& r) {
+      *batch.add_records() = r;
+      batch.set_scanned_to(seq);
+      if (batch.records_size() < kChunk) return true;
+      open = !ctx->IsCancelled() && writer->Write(batch);
+      batch.clear_records();
+      return open;
+    });
+    if (!s.ok()) return ToGrpc(s);
+    if (!open) return grpc::Status(grpc::StatusCode::CANCELLED, "restore cancelled");
+    if (batch.records_size() > 0 && !writer->Write(batch)) break;
+  }
+  return grpc::Status::OK;
+}
+
 }  // namespace rectsync::sync

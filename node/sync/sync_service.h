@@ -22,6 +22,8 @@ class SyncService final : public v1::Sync::Service {
                     grpc::ServerReaderWriter<v1::PushReply, v1::PushBatch>* stream) override;
   grpc::Status Pull(grpc::ServerContext*, const v1::PullRequest*,
                     grpc::ServerWriter<v1::PullBatch>* writer) override;
+  grpc::Status Restore(grpc::ServerContext*, const v1::RestoreRequest*,
+                       grpc::ServerWriter<v1::PullBatch>* writer) override;
 
   // Ends long polls at once (before the server shuts down).
   void Stop() { stopping_ = true; }

@@ -95,6 +95,7 @@ void Cluster::Add(const std::string& unit, const std::string& name, v1::Level le
     ASSERT_TRUE(s.ok()) << s.error_message();
   }
   ASSERT_TRUE(node::Node::InitFromBundle(m.dir, bundle).ok());
+  std::ofstream(m.dir + ".enrollment", std::ios::binary) << bundle.SerializeAsString();
   members_[unit] = m;
   Configure(unit, {});
 }

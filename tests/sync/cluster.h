@@ -49,6 +49,8 @@ class Cluster {
   std::unique_ptr<node::Node> OpenNode(const std::string& unit);
 
   Member& member(const std::string& unit) { return members_.at(unit); }
+  // The enrolment file the member was initialised from (DIR.enrollment).
+  std::string EnrollmentFile(const std::string& unit) const { return members_.at(unit).dir + ".enrollment"; }
   const std::string& root_dir() const { return root_; }
 
  private:
