@@ -1,0 +1,747 @@
+#!/usr/bin/env bash
+# Runs a whole rectsync hierarchy on this machine: one node (rectsyncd) per unit of a topology
+# file, every link plaintext gRPC on loopback.
+#
+#   bash deploy/cluster.sh [--topology FILE] [--dir DIR] [--bin BUILD_DIR] COMMAND
+#
+#   up            initialise every node not initialised yet, parents first (keygen on the
+#                 child, enroll at its parent, init), write the topology's settings into each
+#                 node.toml, start every daemon not running and wait until each prints "ready".
+#                 Safe to repeat: initialised nodes keep their keys and ledgers.
+#   down          stop every daemon with a pid file under DIR (whatever the topology):
+#                 SIGTERM to all, then SIGKILL to any still running after 15 s.
+#   status        a line per unit (unit, name, running/stopped, pid, port) and, for a running
+#                 node, its sync links (rectsync status): last contact, sent/received, pending, lag.
+#   start UNIT    start one node's daemon (the node must have been initialised by `up`).
+#   stop UNIT     stop one node's daemon (its children keep retrying; its records stay).
+#   env UNIT      print `export RECTSYNC_NODE=...` for UNIT, to use as: eval "$(... env UNIT)"
+#   dir UNIT      print UNIT's node directory.
+#
+#   UNIT is a unit id (9901/990101), its directory name (9901_990101) or its name (示范县).
+#
+#   --topology FILE  the hierarchy (default deploy/topology.toml; its format is described at
+#                    its top).
+#   --dir DIR        where the nodes live (default $RECTSYNC_CLUSTER_DIR, else
+#                    /tmp/rectsync-cluster): DIR/<unit id, / as _>/ is a node directory,
+#                    DIR/logs/<same>.log its daemon's output (the previous run's in .log.1),
+#                    DIR/run/<same>.pid its pid, DIR/enrollments/ the enrolment files.
+#   --bin BUILD_DIR  the build directory holding node/cli/rectsync and node/daemon/rectsyncd
+#                    (default $RECTSYNC_BUILD_DIR, else build); relative to the repository.
+#   RECTSYNC_CLUSTER_TIMEOUT  seconds to wait for a daemon's "ready" (default 30).
+#
+# Exit status: 0 ok, 1 a step failed (the message names the unit and the step), 2 usage.
+set -euo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+topology=$top/deploy/topology.toml
+dir=${RECTSYNC_CLUSTER_DIR:-/tmp/rectsync-cluster}
+bin=${RECTSYNC_BUILD_DIR:-build}
+ready_timeout=${RECTSYNC_CLUSTER_TIMEOUT:-30}
+stop_timeout=15
+
+die() { echo "cluster: $*" >&2; exit 1; }
+usage() { awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "${BASH_SOURCE[0]}"; }
+usage_error() {
+  echo "cluster: $*" >&2
+  echo "usage: bash deploy/cluster.sh [--topology FILE] [--dir DIR] [--bin BUILD_DIR] up|down|status|start UNIT|stop UNIT|env UNIT|dir UNIT   (--help for more)" >&2
+  exit 2
+}
+
+cmd='' arg=''
+while [ $# -gt 0 ]; do
+  case $1 in
+    --topology) [ $# -ge 2 ] || usage_error "--topology needs a file"; topology=$2; shift 2 ;;
+    --dir) [ $# -ge 2 ] || usage_error "--dir needs a directory"; dir=$2; shift 2 ;;
+    --bin) [ $# -ge 2 ] || usage_error "--bin needs a build directory"; bin=$2; shift 2 ;;
+    -h|--help|help) usage; exit 0 ;;
+    -*) usage_error "unknown option: $1" ;;
+    *)
+      if [ -z "$cmd" ]; then cmd=$1
+      elif [ -z "$arg" ]; then arg=$1
+      else usage_error "unexpected argument: $1"
+      fi
+      shift ;;
+  esac
+done
+case $cmd in
+  up|down|status) [ -z "$arg" ] || usage_error "$cmd takes no argument" ;;
+  start|stop|env|dir) [ -n "$arg" ] || usage_error "$cmd needs a UNIT" ;;
+  '') usage_error "no command given" ;;
+  *) usage_error "unknown command: $cmd" ;;
+esac
+
+[[ $ready_timeout =~ ^[1-9][0-9]*$ ]] || usage_error "RECTSYNC_CLUSTER_TIMEOUT must be a number of seconds"
+case $bin in /*) ;; *) bin=$top/$bin ;; esac
+RS=$bin/node/cli/rectsync
+RSD=$bin/node/daemon/rectsyncd
+case $dir in /*) ;; *) dir=$PWD/$dir ;; esac
+dir=${dir%/}
+[ -n "$dir" ] || die "--dir must not be /"
+
+need_binaries() {
+  local b
+  for b in "$RS" "$RSD"; do
+    [ -x "$b" ] || die "no $b; build it first, e.g.: cmake -S $top -B $bin -G Ninja && cmake --build $bin --target rectsync rectsyncd"
+  done
+}
+
+# ---- the topology ------------------------------------------------------------------------
+# Units by index in file order: U_ID U_NAME U_LEVEL U_PORT ("" = not listening) U_PARENT
+# (index of the parent unit, "" for the root) U_PARENT_ID (the parent's unit id, as given or
+# implied) U_SET (node.toml settings, one "key = value" a line) U_LINE (line of [[unit]]).
+U_ID=() U_BASE=() U_DEPTH=() U_NAME=() U_LEVEL=() U_PORT=() U_LISTEN=() U_PARENT=() U_PARENT_ID=() U_SET=() U_LINE=()
+D_SET=""
+host=127.0.0.1
+base_port=7400
+declare -A BY_ID=()
+declare -A U_KEYS=()   # "index key" -> 1, to refuse a key given twice in one table
+
+# node.toml settings a topology may set; cluster.sh writes unit, listen, parent, parent_unit and
+# plaintext itself, and a loopback cluster has no TLS.
+SETTING_KEYS=(yellow_days sync_writes max_clock_skew_ms advertise attest_interval_ms
+  push_interval_ms pull_wait_ms backoff_min_ms backoff_max_ms batch_records max_message_mb
+  call_timeout_ms)
+MANAGED_KEYS=" unit listen parent parent_unit plaintext admin_socket tls_cert tls_key tls_ca "
+
+re_blank='^[[:space:]]*(#.*)?$'
+re_unit='^[[:space:]]*\[\[[[:space:]]*unit[[:space:]]*\]\][[:space:]]*(#.*)?$'
+re_defaults='^[[:space:]]*\[[[:space:]]*defaults[[:space:]]*\][[:space:]]*(#.*)?$'
+re_kv='^[[:space:]]*([A-Za-z0-9_-]+)[[:space:]]*=[[:space:]]*(.*)$'
+re_str='^"([^"\\]*)"[[:space:]]*(#.*)?$'
+re_int='^(-?(0|[1-9][0-9]*))[[:space:]]*(#.*)?$'
+re_bool='^(true|false)[[:space:]]*(#.*)?$'
+re_unit_id='^[0-9a-z_-]{1,32}(/[0-9a-z_-]{1,32}){0,7}$'
+
+parse_topology() {
+  local file=$1 line n=0 section='' key rest val raw kind i where
+  [ -f "$file" ] || die "no topology file $file"
+  local defaults_seen=0
+  while IFS= read -r line || [ -n "$line" ]; do
+    n=$((n + 1))
+    line=${line%$'\r'}
+    where="$file:$n"
+    [[ $line =~ $re_blank ]] && continue
+    if [[ $line =~ $re_unit ]]; then
+      section=unit
+      i=${#U_ID[@]}
+      U_ID[i]="" U_NAME[i]="" U_LEVEL[i]="" U_PORT[i]="" U_LISTEN[i]=true U_PARENT[i]=""
+      U_PARENT_ID[i]="" U_SET[i]="" U_LINE[i]=$n
+      continue
+    fi
+    if [[ $line =~ $re_defaults ]]; then
+      [ "$defaults_seen" = 0 ] || die "$where: [defaults] given twice"
+      [ "$section" = "" ] || die "$where: [defaults] must come before the first [[unit]]"
+      defaults_seen=1 section=defaults
+      continue
+    fi
+    [[ $line =~ ^[[:space:]]*\[ ]] && die "$where: unknown table ${line%%#*}(only [defaults] and [[unit]])"
+    [[ $line =~ $re_kv ]] || die "$where: expected KEY = VALUE, [defaults] or [[unit]], got: $line"
+    key=${BASH_REMATCH[1]} rest=${BASH_REMATCH[2]}
+    if [[ $rest =~ $re_str ]]; then kind=string val=${BASH_REMATCH[1]} raw="\"$val\""
+    elif [[ $rest =~ $re_int ]]; then kind=integer val=${BASH_REMATCH[1]} raw=$val
+    elif [[ $rest =~ $re_bool ]]; then kind=boolean val=${BASH_REMATCH[1]} raw=$val
+    else die "$where: $key: the value must be a \"string\" (no escapes), an integer or true/false"
+    fi
+    [ -n "$section" ] || die "$where: $key outside [defaults] or [[unit]]"
+    local tkey=defaults
+    [ "$section" = unit ] && tkey=$i
+    [ -z "${U_KEYS[$tkey $key]:-}" ] || die "$where: $key given twice in one table"
+    U_KEYS[$tkey $key]=1
+    want() { [ "$kind" = "$1" ] || die "$where: $key must be a $1"; }
+    if [ "$section" = defaults ]; then
+      case $key in
+        host) want string; host=$val ;;
+        base_port) want integer; base_port=$val ;;
+        *) check_setting "$where" "$key"; D_SET+="$key = $raw"$'\n' ;;
+      esac
+    else
+      case $key in
+        id) want string; U_ID[i]=$val ;;
+        name) want string; U_NAME[i]=$val ;;
+        level) want string; U_LEVEL[i]=$val ;;
+        port) want integer; U_PORT[i]=$val ;;
+        listen) want boolean; U_LISTEN[i]=$val ;;
+        parent) want string; U_PARENT_ID[i]=$val ;;
+        *) check_setting "$where" "$key"; U_SET[i]+="$key = $raw"$'\n' ;;
+      esac
+    fi
+  done <"$file"
+  [ ${#U_ID[@]} -gt 0 ] || die "$file: no [[unit]]"
+  validate_topology "$file"
+}
+
+check_setting() {  # check_setting WHERE KEY
+  if [[ $MANAGED_KEYS == *" $2 "* ]]; then
+    die "$1: $2 is written by cluster.sh (from id, port, listen, parent) or not for a loopback cluster; it cannot be set here"
+  fi
+  local k
+  for k in "${SETTING_KEYS[@]}"; do [ "$k" != "$2" ] || return 0; done
+  die "$1: $2 is not a unit key (id name level port listen parent) nor a node.toml setting cluster.sh knows (${SETTING_KEYS[*]})"
+}
+
+validate_topology() {
+  local file=$1 i j id where p roots=() seg
+  case $host in
+    127.*|localhost|::1) ;;
+    *) die "$file: host \"$host\" is not a loopback address; cluster.sh runs plaintext links, which are loopback-only" ;;
+  esac
+  [[ $base_port =~ ^[0-9]+$ ]] || die "$file: base_port must be a port number"
+  local -A port_of=() by_base=()
+  for i in "${!U_ID[@]}"; do
+    where="$file:${U_LINE[i]}"
+    id=${U_ID[i]}
+    [ -n "$id" ] || die "$where: [[unit]] without id"
+    [[ $id =~ $re_unit_id ]] ||
+      die "$where: id \"$id\": a unit id is 1 to 8 segments of 0-9 a-z _ - (at most 32 each) joined by /"
+    [ -n "${U_NAME[i]}" ] || die "$where: unit $id has no name"
+    case ${U_LEVEL[i]} in
+      city|county|township|village|department) ;;
+      '') die "$where: unit $id has no level" ;;
+      *) die "$where: unit $id: level \"${U_LEVEL[i]}\" is not city, county, township, village or department" ;;
+    esac
+    [ -z "${BY_ID[$id]:-}" ] || die "$where: unit $id is given twice (also line ${U_LINE[${BY_ID[$id]}]})"
+    BY_ID[$id]=$i
+    U_BASE[i]=${id//\//_}
+    [ -z "${by_base[${U_BASE[i]}]:-}" ] ||
+      die "$where: units $id and ${by_base[${U_BASE[i]}]} would share the directory ${U_BASE[i]}"
+    by_base[${U_BASE[i]}]=$id
+    if [ "${U_LISTEN[i]}" = true ]; then
+      [ -n "${U_PORT[i]}" ] || U_PORT[i]=$((base_port + i))
+      p=${U_PORT[i]}
+      { [ "$p" -ge 1 ] && [ "$p" -le 65535 ]; } || die "$where: unit $id: port $p is not 1..65535"
+      [ -z "${port_of[$p]:-}" ] || die "$where: unit $id: port $p is also the port of ${port_of[$p]}"
+      port_of[$p]=$id
+    else
+      [ -z "${U_PORT[i]}" ] || die "$where: unit $id has a port but listen = false"
+    fi
+  done
+  for i in "${!U_ID[@]}"; do
+    where="$file:${U_LINE[i]}"
+    id=${U_ID[i]}
+    if [ -n "${U_PARENT_ID[i]}" ]; then
+      p=${U_PARENT_ID[i]}
+      [ -n "${BY_ID[$p]:-}" ] || die "$where: unit $id: parent $p is not a unit of this topology"
+      [[ $id == "$p"/* ]] || die "$where: unit $id: parent $p is not above it in the id path"
+    else
+      p=${id%/*}
+      [ "$p" != "$id" ] || p=""
+      if [ -z "$p" ] || [ -z "${BY_ID[$p]:-}" ]; then
+        roots+=("$id")
+        continue
+      fi
+      U_PARENT_ID[i]=$p
+    fi
+    j=${BY_ID[$p]}
+    U_PARENT[i]=$j
+    [ "${U_LISTEN[j]}" = true ] ||
+      die "$where: unit $id syncs to $p, which has listen = false; give $p a port"
+  done
+  [ ${#roots[@]} -eq 1 ] ||
+    die "$file: exactly one unit may lack a parent (the root); these do: ${roots[*]}. Add the missing units above them or set parent = \"...\""
+  ROOT=${BY_ID[${roots[0]}]}
+  # Parents first: a parent lies above its child in the id path, so fewer segments first.
+  ORDER=()
+  for i in "${!U_ID[@]}"; do
+    seg=${U_ID[i]//[^\/]/}
+    U_DEPTH[i]=${#seg}
+    ORDER+=("${#seg} $i")
+  done
+  mapfile -t ORDER < <(printf '%s\n' "${ORDER[@]}" | sort -s -n -k1,1 | cut -d' ' -f2)
+}
+
+addr_of() {  # addr_of INDEX
+  case $host in *:*) echo "[$host]:${U_PORT[$1]}" ;; *) echo "$host:${U_PORT[$1]}" ;; esac
+}
+label() { echo "${U_ID[$1]} ${U_NAME[$1]}"; }
+
+find_unit() {  # find_unit NAME-OR-ID-OR-DIR -> index on stdout
+  local q=$1 i hits=()
+  q=${q%/}
+  for i in "${!U_ID[@]}"; do
+    if [ "${U_ID[i]}" = "$q" ] || [ "${U_BASE[i]}" = "$q" ] || [ "${U_NAME[i]}" = "$q" ] ||
+       [ "$dir/${U_BASE[i]}" = "$q" ]; then
+      hits+=("$i")
+    fi
+  done
+  [ ${#hits[@]} -gt 0 ] || die "no unit \"$1\" in $topology (give a unit id, directory name or name)"
+  [ ${#hits[@]} -eq 1 ] || die "\"$1\" names more than one unit; give the unit id"
+  echo "${hits[0]}"
+}
+
+# ---- helpers -------------------------------------------------------------------------------
+now() { echo "${EPOCHREALTIME/[.,]/}"; }  # microseconds
+elapsed() {  # elapsed START_US -> "1.23 s"
+  local us=$(($(now) - $1))
+  printf '%d.%02d s' $((us / 1000000)) $((us % 1000000 / 10000))
+}
+
+# step UNIT-INDEX STEP CMD...: runs CMD; on failure dies naming the unit and the step, with
+# CMD's output. CMD's stdout is left in $OUT.
+OUT=""
+step() {
+  local i=$1 what=$2 rc=0 errf
+  shift 2
+  errf=$(mktemp)
+  OUT=$("$@" 2>"$errf") || rc=$?
+  if [ $rc -ne 0 ]; then
+    local err
+    err=$(cat "$errf")
+    rm -f "$errf"
+    die "unit $(label "$i"): $what failed (exit $rc): ${err:-$OUT}"
+  fi
+  rm -f "$errf"
+}
+
+# Sets RPID to the pid of unit $1's daemon if it runs, else to "" (a stale pid file is
+# removed). The pid must still be rectsyncd with this node's config, so a reused pid is never
+# signalled.
+RPID=""
+running_pid() {
+  local pf=$dir/run/${U_BASE[$1]}.pid pid="" args=()
+  RPID=""
+  [ -f "$pf" ] || return 0
+  read -r pid <"$pf" 2>/dev/null || true
+  if [[ $pid =~ ^[0-9]+$ ]] && [ -r "/proc/$pid/cmdline" ]; then
+    mapfile -d '' -t args <"/proc/$pid/cmdline" 2>/dev/null || true
+    if [[ "${args[*]}" == *rectsyncd*" --config $dir/${U_BASE[$1]}/node.toml"* ]]; then
+      RPID=$pid
+      return 0
+    fi
+  fi
+  rm -f "$pf"
+}
+
+initialised() { [ -f "$dir/${U_BASE[$1]}/node.toml" ]; }
+
+toml_str() { printf '"%s"' "$1"; }
+toml_unit() {  # toml_unit FILE: the unit a node.toml names
+  local line re="^unit *= *['\"]([^'\"]*)['\"]"
+  while IFS= read -r line; do
+    if [[ $line =~ $re ]]; then echo "${BASH_REMATCH[1]}"; return 0; fi
+  done <"$1"
+  return 1
+}
+
+# ---- up: initialise ------------------------------------------------------------------------
+declare -A FRESH=()   # units initialised in this run
+FRESH_DIR=""          # init_unit, run in a subshell, marks them here
+
+init_unit() {
+  local i=$1 nd pi pd pk enr t0 what
+  nd=$dir/${U_BASE[i]}
+  t0=$(now)
+  if initialised "$i"; then
+    local unit
+    unit=$(toml_unit "$nd/node.toml" || true)
+    [ "$unit" = "${U_ID[i]}" ] ||
+      die "unit $(label "$i"): $nd/node.toml is for unit \"$unit\"; remove $nd or use another --dir"
+    pi=${U_PARENT[i]}
+    if [ -n "$pi" ] && [ -n "${FRESH[$pi]:-}" ]; then
+      die "unit $(label "$i"): its parent ${U_ID[pi]} was just created anew, so the enrolment $nd holds is void; remove $nd and the directories of the units below it, then run up again"
+    fi
+    printf '  %-42s initialised already\n' "${U_ID[i]}"
+    return 0
+  fi
+  mkdir -p "$nd"
+  chmod 700 "$nd"
+  local listen_args=()
+  if [ "${U_LISTEN[i]}" = true ]; then listen_args=(--listen "$(addr_of "$i")"); fi
+  if [ "$i" = "$ROOT" ]; then
+    step "$i" "init --root" "$RS" --node "$nd" init --root --unit "${U_ID[i]}" --name "${U_NAME[i]}" \
+      --level "${U_LEVEL[i]}" "${listen_args[@]}" --plaintext
+    what="init --root"
+  else
+    pi=${U_PARENT[i]}
+    pd=$dir/${U_BASE[pi]}
+    initialised "$pi" || die "unit $(label "$i"): its parent ${U_ID[pi]} is not initialised"
+    step "$i" "keygen" "$RS" --node "$nd" keygen
+    pk=$OUT
+    [[ $pk =~ ^[0-9a-f]{64}$ ]] || die "unit $(label "$i"): keygen printed \"$pk\", not a public key"
+    # The enrolment file is kept (with the key it was issued for), so an init that failed can
+    # be retried without a second UnitEnrolled at the parent.
+    mkdir -p "$dir/enrollments"
+    enr=$dir/enrollments/${U_BASE[i]}.enrollment
+    if [ -s "$enr" ] && [ "$(cat "$enr.pub" 2>/dev/null || true)" = "$pk" ]; then
+      what="enrolment kept from an earlier run"
+    else
+      rm -f "$enr" "$enr.pub"
+      # Siblings are initialised in parallel; the lock keeps their enrolments from opening the
+      # parent's database at once when its daemon is not running.
+      step "$i" "enroll at its parent ${U_ID[pi]}" flock "$dir/enrollments/.${U_BASE[pi]}.lock" \
+        "$RS" --node "$pd" --author cluster.sh enroll \
+        --unit "${U_ID[i]}" --name "${U_NAME[i]}" --level "${U_LEVEL[i]}" --public-key "$pk" \
+        --out "$enr.tmp"
+      mv "$enr.tmp" "$enr"
+      echo "$pk" >"$enr.pub"
+      what="enrolled by ${U_ID[pi]}"
+    fi
+    local parent_unit_args=()
+    [ "${U_PARENT_ID[i]}" = "${U_ID[i]%/*}" ] || parent_unit_args=(--parent-unit "${U_PARENT_ID[i]}")
+    step "$i" "init --enrollment" "$RS" --node "$nd" init --enrollment "$enr" "${listen_args[@]}" \
+      --parent "$(addr_of "$pi")" --plaintext "${parent_unit_args[@]}"
+    what="keygen, $what, init"
+  fi
+  : >"$FRESH_DIR/$i"
+  printf '  %-42s %s (%s)\n' "${U_ID[i]}" "$what" "$(elapsed "$t0")"
+}
+
+# init_level INDEX...: initialises these units, all at one depth, in parallel; prints each
+# one's line in order and fails naming every unit that failed.
+init_level() {
+  local i k tmp pids=() units=("$@") failed=()
+  tmp=$(mktemp -d)
+  FRESH_DIR=$tmp
+  for i in "${units[@]}"; do
+    (init_unit "$i") >"$tmp/$i.out" 2>"$tmp/$i.err" &
+    pids+=("$!")
+  done
+  for k in "${!pids[@]}"; do
+    i=${units[k]}
+    if wait "${pids[k]}"; then
+      cat "$tmp/$i.out"
+      if [ -f "$tmp/$i" ]; then FRESH[$i]=1; fi
+    else
+      cat "$tmp/$i.out" "$tmp/$i.err" >&2
+      failed+=("${U_ID[i]}")
+    fi
+  done
+  rm -rf "$tmp"
+  [ ${#failed[@]} -eq 0 ] || die "initialisation failed for ${failed[*]} (see above)"
+}
+
+# Rewrites the keys cluster.sh owns in node.toml: listen, parent, parent_unit and plaintext
+# always, and the topology's settings (each line marked "# cluster.sh", so a setting removed
+# from the topology goes away too). Other lines, such as an operator's edits, are kept.
+# Sets CHANGED=1 when the file changed.
+CHANGED=0
+write_config() {
+  local i=$1 f tmp key line want=""
+  f=$dir/${U_BASE[i]}/node.toml
+  if [ "${U_LISTEN[i]}" = true ]; then want+="listen = $(toml_str "$(addr_of "$i")")"$'\n'; fi
+  if [ "$i" != "$ROOT" ]; then
+    want+="parent = $(toml_str "$(addr_of "${U_PARENT[i]}")")"$'\n'
+    [ "${U_PARENT_ID[i]}" = "${U_ID[i]%/*}" ] ||
+      want+="parent_unit = $(toml_str "${U_PARENT_ID[i]}")"$'\n'
+  fi
+  if [ "${U_LISTEN[i]}" = true ] || [ "$i" != "$ROOT" ]; then want+="plaintext = true"$'\n'; fi
+  # Unit settings override defaults.
+  local -A seen=()
+  local settings=""
+  while IFS= read -r line; do
+    [ -n "$line" ] || continue
+    key=${line%% *}
+    seen[$key]=1
+    settings+="$line"$'\n'
+  done <<<"${U_SET[i]}"
+  while IFS= read -r line; do
+    [ -n "$line" ] || continue
+    key=${line%% *}
+    [ -n "${seen[$key]:-}" ] || settings+="$line"$'\n'
+  done <<<"$D_SET"
+  want+=$settings
+  # Drop owned keys, marked lines and every key about to be written; append the wanted lines.
+  local drop="listen parent parent_unit plaintext"
+  while IFS= read -r line; do
+    if [ -n "$line" ]; then drop+=" ${line%% *}"; fi
+  done <<<"$settings"
+  tmp=$f.tmp
+  {
+    while IFS= read -r line || [ -n "$line" ]; do
+      [[ $line == *"# cluster.sh" ]] && continue
+      key=""
+      [[ $line =~ ^[[:space:]]*([A-Za-z0-9_-]+)[[:space:]]*= ]] && key=${BASH_REMATCH[1]}
+      [ -n "$key" ] && [[ " $drop " == *" $key "* ]] && continue
+      printf '%s\n' "$line"
+    done <"$f"
+    while IFS= read -r line; do
+      if [ -n "$line" ]; then printf '%s  # cluster.sh\n' "$line"; fi
+    done <<<"$want"
+  } >"$tmp" || die "unit $(label "$i"): cannot write $tmp"
+  if cmp -s "$tmp" "$f"; then
+    rm -f "$tmp"
+    CHANGED=0
+  else
+    chmod --reference="$f" "$tmp" 2>/dev/null || true
+    mv "$tmp" "$f"
+    CHANGED=1
+  fi
+}
+
+# ---- start and stop ------------------------------------------------------------------------
+# start_daemon INDEX: starts the daemon in its own session (so it outlives this script and the
+# terminal); does not wait. Prints nothing if it runs already.
+start_daemon() {
+  local i=$1 nd log pid
+  nd=$dir/${U_BASE[i]}
+  log=$dir/logs/${U_BASE[i]}.log
+  initialised "$i" || die "unit $(label "$i"): not initialised in $nd; run: $0 --dir $dir up"
+  running_pid "$i"
+  [ -z "$RPID" ] || return 0
+  local sock=$nd/admin.sock
+  [ ${#sock} -le 107 ] || die "unit $(label "$i"): admin socket path longer than 107 bytes: $sock; use a shorter --dir"
+  mkdir -p "$dir/run" "$dir/logs"
+  if [ -f "$log" ]; then mv -f "$log" "$log.1"; fi
+  setsid "$RSD" --config "$nd/node.toml" </dev/null >"$log" 2>&1 &
+  pid=$!
+  echo "$pid" >"$dir/run/${U_BASE[i]}.pid"
+  STARTED[$i]=$(now)
+}
+
+# wait_ready INDEX: waits for the "ready" line in the daemon's log.
+wait_ready() {
+  local i=$1 log pid deadline
+  log=$dir/logs/${U_BASE[i]}.log
+  deadline=$((SECONDS + ready_timeout))
+  while ! grep -qx ready "$log" 2>/dev/null; do
+    running_pid "$i"
+    pid=$RPID
+    if [ -z "$pid" ]; then
+      echo "---- $log (last 20 lines)" >&2
+      tail -n 20 "$log" >&2 || true
+      die "unit $(label "$i"): rectsyncd exited during start-up; its log is $log (nodes already started keep running; \`down\` stops them)"
+    fi
+    [ $SECONDS -lt $deadline ] ||
+      die "unit $(label "$i"): rectsyncd (pid $pid) printed no \"ready\" within ${ready_timeout} s; its log is $log"
+    sleep 0.05
+  done
+}
+
+declare -A STARTED=()
+start_units() {  # start_units INDEX...: start all, then wait for each
+  local i t0 pid
+  t0=$(now)
+  for i in "$@"; do start_daemon "$i"; done
+  for i in "$@"; do
+    running_pid "$i"
+    pid=$RPID
+    if [ -n "${STARTED[$i]:-}" ]; then
+      wait_ready "$i"
+      printf '  %-42s ready, pid %s (%s after start)\n' "${U_ID[i]}" "$pid" "$(elapsed "${STARTED[$i]}")"
+    else
+      printf '  %-42s running already, pid %s\n' "${U_ID[i]}" "$pid"
+    fi
+  done
+  [ $# -le 1 ] || echo "  all ready in $(elapsed "$t0")"
+}
+
+# stop_pids "PID|LABEL|PIDFILE"...: SIGTERM every pid, wait up to $stop_timeout s for all to
+# exit, then SIGKILL what is left.
+stop_pids() {
+  local entry pid lbl pf left deadline t0
+  t0=$(now)
+  for entry in "$@"; do
+    kill -TERM "${entry%%|*}" 2>/dev/null || true
+  done
+  deadline=$((SECONDS + stop_timeout))
+  while :; do
+    left=()
+    for entry in "$@"; do
+      if alive "${entry%%|*}"; then left+=("$entry"); fi
+    done
+    [ ${#left[@]} -gt 0 ] || break
+    if [ $SECONDS -ge $deadline ]; then
+      for entry in "${left[@]}"; do
+        IFS='|' read -r pid lbl pf <<<"$entry"
+        echo "cluster: $lbl (pid $pid) did not stop within ${stop_timeout} s of SIGTERM; sending SIGKILL" >&2
+        kill -KILL "$pid" 2>/dev/null || true
+      done
+      sleep 0.2
+      break
+    fi
+    sleep 0.05
+  done
+  for entry in "$@"; do
+    IFS='|' read -r pid lbl pf <<<"$entry"
+    rm -f "$pf"
+    printf '  %-42s stopped (pid %s)\n' "$lbl" "$pid"
+  done
+  [ $# -le 1 ] || echo "  all stopped in $(elapsed "$t0")"
+}
+
+alive() {  # a zombie counts as dead
+  local state
+  [ -r "/proc/$1/stat" ] || return 1
+  state=$(sed 's/^.*) \(.\).*$/\1/' "/proc/$1/stat" 2>/dev/null || echo X)
+  [ "$state" != Z ] && [ "$state" != X ]
+}
+
+# ---- status --------------------------------------------------------------------------------
+have_jq() {
+  command -v jq >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "cluster: installing jq (for status)" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends jq >/dev/null 2>&1 ||
+      { DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 &&
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends jq >/dev/null 2>&1; } || true
+  fi
+  command -v jq >/dev/null 2>&1
+}
+
+# Prints one line per sync link from `rectsync --json status` output in file $1 (exit status in
+# $1.rc); without jq, the text of `rectsync status` indented.
+link_lines() {
+  local out=$1 rc
+  rc=$(cat "$out.rc" 2>/dev/null || echo 1)
+  if [ "$rc" != 0 ]; then
+    echo "      rectsync status failed (exit $rc): $(tr '\n' ' ' <"$out")"
+    return 0
+  fi
+  if [ "$USE_JQ" = 0 ]; then
+    tail -n +2 "$out" | sed 's/^/    /'
+    return 0
+  fi
+  jq -r '
+    def secs($ms): ($ms / 100 | floor) as $d | "\($d / 10 | floor).\($d % 10) s";
+    .now_ms as $now_ms
+    | def ago($t): if $t == 0 then "never" else "\(secs($now_ms - $t)) ago" end;
+    (.links | sort_by(.direction != "parent", .peer)[]
+      | "      \(if .direction == "parent" then "↑ parent" else "↓ child " end) \(.peer)"
+        + (if .address == "" then "" else " @ \(.address)" end)
+        + "  contact \(ago(.last_contact_ms))"
+        + (if .direction == "parent" then
+             "  sent \(.records_sent)  pending \(.pending)  lag \(secs(.lag_ms))"
+           else "" end)
+        + "  received \(.records_received)"
+        + (if .refusals > 0 then "  REFUSED \(.refusals): \(.last_refusal)" else "" end)
+        + (if .last_error != "" then "  error: \(.last_error)" else "" end)),
+    (if (.links | length) == 0 then "      (no sync links yet)" else empty end),
+    (if (.forks | length) > 0 then "      FORKS: \(.forks | length) (rectsync status shows them)" else empty end),
+    (if .skewed_records > 0 then "      records with skewed clocks: \(.skewed_records)" else empty end)
+  ' "$out" 2>/dev/null || sed 's/^/      /' "$out"
+}
+
+# Sets PADDED to $1 padded to display width $2 (CJK characters are two columns wide).
+PADDED=""
+pad() {
+  local s=$1 w=$2 bytes chars width LC_ALL=C
+  bytes=${#s}
+  LC_ALL=C.UTF-8
+  chars=${#s}
+  width=$((chars + (bytes - chars) / 2))
+  printf -v PADDED '%s%*s' "$s" $((w > width ? w - width : 0)) ''
+}
+
+show_status() {
+  local i pid state port n_run=0 n_all=0 tmp col1 col2
+  local -A pid_of=() states=()
+  USE_JQ=0
+  if have_jq; then USE_JQ=1; fi
+  tmp=$(mktemp -d)
+  # Ask every running node at once; print in topology order afterwards.
+  for i in "${!U_ID[@]}"; do
+    running_pid "$i"
+    pid_of[$i]=$RPID
+    if [ -n "$RPID" ]; then
+      states[$i]=running
+      if [ "$USE_JQ" = 1 ]; then
+        { rc=0; timeout 10 "$RS" --node "$dir/${U_BASE[i]}" --json status >"$tmp/$i" 2>&1 || rc=$?; echo $rc >"$tmp/$i.rc"; } &
+      else
+        { rc=0; timeout 10 "$RS" --node "$dir/${U_BASE[i]}" --lang en status >"$tmp/$i" 2>&1 || rc=$?; echo $rc >"$tmp/$i.rc"; } &
+      fi
+    elif initialised "$i"; then states[$i]=stopped
+    else states[$i]=not-init
+    fi
+  done
+  wait
+  echo "cluster $dir ($topology)"
+  for i in "${!U_ID[@]}"; do
+    n_all=$((n_all + 1))
+    state=${states[$i]} pid=${pid_of[$i]:--} port=${U_PORT[i]:--}
+    [ "$state" != running ] || n_run=$((n_run + 1))
+    pad "${U_ID[i]}" 36; col1=$PADDED
+    pad "${U_NAME[i]}" 10; col2=$PADDED
+    printf '%s %s %-8s %-7s %s\n' "$col1" "$col2" "$state" "$pid" "$port"
+    if [ "$state" = running ]; then link_lines "$tmp/$i"; fi
+  done
+  rm -rf "$tmp"
+  echo "$n_run of $n_all nodes running"
+}
+
+# ---- main ----------------------------------------------------------------------------------
+parse_topology "$topology"
+topology=$(cd "$(dirname "$topology")" && pwd)/$(basename "$topology")
+
+case $cmd in
+  up)
+    need_binaries
+    mkdir -p "$dir"
+    t_up=$(now)
+    echo "== initialise ($dir)"
+    command -v flock >/dev/null || die "flock (util-linux) is needed: apt-get install -y util-linux"
+    level=() depth=${U_DEPTH[${ORDER[0]}]}
+    for i in "${ORDER[@]}"; do
+      if [ "${U_DEPTH[i]}" != "$depth" ]; then
+        init_level "${level[@]}"
+        level=() depth=${U_DEPTH[i]}
+      fi
+      level+=("$i")
+    done
+    init_level "${level[@]}"
+    stale=()
+    for i in "${ORDER[@]}"; do
+      write_config "$i"
+      if [ "$CHANGED" = 1 ] && [ -z "${FRESH[$i]:-}" ] && running_pid "$i" && [ -n "$RPID" ]; then
+        stale+=("${U_ID[i]}")
+      fi
+    done
+    if [ ${#stale[@]} -gt 0 ]; then
+      echo "  node.toml changed under ${#stale[@]} running daemon(s), which keep their old settings until"
+      echo "  restarted (stop UNIT, start UNIT; or down, up): ${stale[*]}"
+    fi
+    echo "== start"
+    start_units "${ORDER[@]}"
+    echo "up in $(elapsed "$t_up"); \`$0 --dir $dir status\` shows the links"
+    ;;
+  down)
+    # Every pid file under DIR, whatever the topology: children (deeper ids) first.
+    entries=()
+    if [ -d "$dir/run" ]; then
+      while IFS= read -r pf; do
+        [ -n "$pf" ] || continue
+        name=${pf##*/} name=${name%.pid} pid="" args=()
+        read -r pid <"$pf" 2>/dev/null || true
+        if [[ $pid =~ ^[0-9]+$ ]]; then
+          mapfile -d '' -t args <"/proc/$pid/cmdline" 2>/dev/null || true
+        fi
+        if [[ "${args[*]}" == *rectsyncd*" --config $dir/$name/node.toml"* ]]; then
+          entries+=("$pid|$(toml_unit "$dir/$name/node.toml" || echo "$name")|$pf")
+        else
+          rm -f "$pf"
+        fi
+      done < <(find "$dir/run" -maxdepth 1 -name '*.pid' | awk -F_ '{print NF, $0}' | sort -rn | cut -d' ' -f2-)
+    fi
+    if [ ${#entries[@]} -eq 0 ]; then
+      echo "no daemon running under $dir"
+    else
+      stop_pids "${entries[@]}"
+    fi
+    ;;
+  status)
+    show_status
+    ;;
+  start)
+    need_binaries
+    i=$(find_unit "$arg")
+    write_config "$i"
+    start_units "$i"
+    ;;
+  stop)
+    i=$(find_unit "$arg")
+    running_pid "$i"
+    pid=$RPID
+    if [ -z "$pid" ]; then
+      echo "  $(label "$i") is not running"
+    else
+      stop_pids "$pid|${U_ID[i]}|$dir/run/${U_BASE[i]}.pid"
+    fi
+    ;;
+  env)
+    i=$(find_unit "$arg")
+    initialised "$i" || die "unit $(label "$i"): not initialised in $dir/${U_BASE[i]}; run up first"
+    printf 'export RECTSYNC_NODE=%q\n' "$dir/${U_BASE[i]}"
+    ;;
+  dir)
+    i=$(find_unit "$arg")
+    echo "$dir/${U_BASE[i]}"
+    ;;
+esac
