@@ -169,7 +169,18 @@ json SummaryJson(const v1::Summary& s) {
          {"verified_rate", s.verified_rate()},
          {"outcomes", OutcomesJson(s.outcomes())},
          {"figures", MapJson(s.figures())},
-         {"violations", s.violations()}};
+         {"violations", s.violations()},
+         {"rate_gap", s.rate_gap()},
+         {"answered_by", s.answered_by()},
+         {"live", s.live()},
+         {"as_of_ms", s.as_of_ms()}};
+  if (!s.frontier().empty()) {
+    json frontier = json::array();
+    for (const auto& f : s.frontier()) {
+      frontier.push_back({{"origin", f.origin()}, {"seq", f.seq()}, {"head", ToHex(f.head())}});
+    }
+    j["frontier"] = frontier;
+  }
   json children = json::array();
   for (const auto& c : s.children()) children.push_back(SummaryJson(c));
   j["children"] = children;
