@@ -41,7 +41,7 @@ absl::StatusOr<NodeOptions> LoadConfig(const std::string& path) {
                                    "plaintext", "tls_cert", "tls_key", "tls_ca",
                                    "push_interval_ms", "pull_wait_ms", "backoff_min_ms",
                                    "backoff_max_ms", "batch_records", "max_message_mb",
-                                   "call_timeout_ms", "advertise", "attest_interval_ms"};
+                                   "call_timeout_ms", "advertise", "attest_interval_ms", "uplink"};
     bool known = false;
     for (const char* k : kKnown) known |= key.str() == k;
     if (!known) return bad(std::string(key.str()), "is not a known setting");
@@ -88,6 +88,8 @@ absl::StatusOr<NodeOptions> LoadConfig(const std::string& path) {
   RETURN_IF_ERROR(str("listen", &o.listen));
   RETURN_IF_ERROR(str("parent", &o.parent));
   RETURN_IF_ERROR(str("advertise", &o.advertise));
+  RETURN_IF_ERROR(str("uplink", &o.uplink));
+  if (o.uplink != "full" && o.uplink != "summary") return bad("uplink", "must be \"full\" or \"summary\"");
   RETURN_IF_ERROR(num("attest_interval_ms", 0, 86400000, &o.attest_interval_ms));
   RETURN_IF_ERROR(str("parent_unit", &o.parent_unit));
   RETURN_IF_ERROR(str("tls_cert", &o.tls_cert));
@@ -167,6 +169,7 @@ absl::Status WriteConfig(const NodeOptions& o) {
   };
   str("listen", o.listen, d.listen);
   str("advertise", o.advertise, d.advertise);
+  str("uplink", o.uplink, d.uplink);
   str("parent", o.parent, d.parent);
   if (o.parent_unit != aggregator::ParentUnit(o.unit)) str("parent_unit", o.parent_unit, d.parent_unit);
   if (o.plaintext) t.insert("plaintext", true);

@@ -29,6 +29,10 @@ struct NodeOptions {
   // The address this node tells its parent to reach it at, for live
   // queries. Default: `listen`.
   std::string advertise;
+  // What goes up to the parent: "full" (every record of the subtree) or
+  // "summary" (only this node's SummaryAttested; the parent answers for the
+  // subtree from it, without drill-down below). Default "full".
+  std::string uplink = "full";
   // How often, at most, the node attests its subtree's summary
   // (SummaryAttested) to its parent when it changed. Default 60000 ms.
   int64_t attest_interval_ms = 60000;

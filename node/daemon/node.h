@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -121,7 +122,13 @@ class Node {
   // Appends a SummaryAttested of this node's subtree at its current
   // frontier, unless the counters are unchanged since the last one.
   // Returns whether it appended.
-  absl::StatusOr<bool> Attest(const std::string& author);
+  // `summary_only`: for a summary-only uplink (the parent answers from it).
+  absl::StatusOr<bool> Attest(const std::string& author, bool summary_only = false);
+  // Parent side of a summary-only uplink: verifies and stores one
+  // SummaryAttested from `pusher`'s subtree (held sparsely, no chain).
+  absl::Status IngestAttestation(const std::string& pusher, const v1::Record& record);
+  // The latest SummaryAttested this node wrote about itself, if any.
+  absl::StatusOr<std::optional<v1::Record>> LatestOwnAttestation() const;
   // Recomputes every attestation held for `unit`'s subtree at its frontier,
   // checks reported figures against the ledger and parts against totals.
   absl::StatusOr<v1::ReconcileReply> Reconcile(const v1::ReconcileRequest& request) const;

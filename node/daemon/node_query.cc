@@ -1,5 +1,7 @@
 // Node's read side: problem detail with signed history, listings, summaries,
 // identity and full-store verification.
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "aggregator/date.h"
 #include "aggregator/fold.h"
@@ -81,7 +83,7 @@ absl::StatusOr<v1::Summary> Node::GetSummary(const v1::SummaryRequest& req) cons
                    aggregator::ParseDate(req.today().empty() ? Today() : req.today(), "today"));
   aggregator::SummaryOptions options;
   options.yellow_days = options_.yellow_days;
-  ASSIGN_OR_RETURN(aggregator::Counters counters, store_->GetRollup(unit));
+  ASSIGN_OR_RETURN(aggregator::Counters counters, store_->SummaryCounters(unit));
   v1::Summary summary = aggregator::Summarize(unit, counters, today, options);
   summary.set_as_of_ms(clock_.wall()->NowMillis());
   summary.set_answered_by(unit_);
@@ -98,7 +100,7 @@ absl::StatusOr<v1::Summary> Node::GetSummary(const v1::SummaryRequest& req) cons
   if (req.children()) {
     ASSIGN_OR_RETURN(std::vector<std::string> children, store_->ChildUnits(unit));
     for (const std::string& child : children) {
-      ASSIGN_OR_RETURN(aggregator::Counters c, store_->GetRollup(child));
+      ASSIGN_OR_RETURN(aggregator::Counters c, store_->SummaryCounters(child));
       if (!c.empty()) *summary.add_children() = aggregator::Summarize(child, c, today, options);
     }
   }
@@ -118,6 +120,13 @@ absl::StatusOr<v1::VerifyReply> Node::Verify() const {
       // The root's own bundle holds its seq 1, which the scan below admits.
       if (r.ok() && r->body.origin() != unit_) RETURN_IF_ERROR(trust.Admit(env, *r));
     }
+  }
+  // Origins held as chains have a head; the others (from outside the
+  // subtree, or summary-only uplinks) are held sparsely.
+  std::set<std::string> chained;
+  {
+    ASSIGN_OR_RETURN(auto heads, store_->Heads());
+    for (const auto& [o, h] : heads) chained.insert(o);
   }
   std::string origin;
   uint64_t expect = 1;
@@ -139,7 +148,7 @@ absl::StatusOr<v1::VerifyReply> Node::Verify() const {
     reply.set_records(reply.records() + 1);
     // Origins outside this node's subtree are held sparsely (only the
     // records that concern it): no gap or chain check, signatures only.
-    const bool sparse = !aggregator::InSubtree(o, unit_);
+    const bool sparse = !aggregator::InSubtree(o, unit_) || !chained.count(o);
     if (sparse) expect = seq;
     if (seq != expect) return fail(o, seq, absl::StrCat("gap: expected seq ", expect));
     auto r = record::Open(env);

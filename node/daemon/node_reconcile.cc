@@ -29,9 +29,13 @@ std::string EncodeCounters(const aggregator::Counters& c) {
 
 }  // namespace
 
-absl::StatusOr<bool> Node::Attest(const std::string& author) {
+absl::StatusOr<bool> Node::Attest(const std::string& author, bool summary_only) {
   std::lock_guard<std::mutex> lock(write_mu_);
-  ASSIGN_OR_RETURN(aggregator::Counters counters, store_->GetRollup(unit_));
+  // A full uplink attests what its records show (the parent recomputes it);
+  // a summary-only one what its summary shows, summary-only units below
+  // included.
+  ASSIGN_OR_RETURN(aggregator::Counters counters,
+                   summary_only ? store_->SummaryCounters(unit_) : store_->GetRollup(unit_));
   const std::string encoded = EncodeCounters(counters);
   ASSIGN_OR_RETURN(std::optional<std::string> last, store_->GetMeta(kMetaLastAttested));
   if (last && *last == encoded) return false;
@@ -40,6 +44,15 @@ absl::StatusOr<bool> Node::Attest(const std::string& author) {
   body.set_author(author);
   v1::SummaryAttested* a = body.mutable_summary_attested();
   a->set_unit(unit_);
+  a->set_summary_only(summary_only);
+  if (summary_only && last) {
+    // A parent answering from these counters must see a counter that fell
+    // to zero: name every key attested before.
+    v1::SummaryAttested before;
+    if (before.ParseFromString(*last)) {
+      for (const v1::Counter& c : before.counters()) counters.emplace(c.key(), 0);
+    }
+  }
   // The frontier: every origin of the subtree at its head, and for origins
   // outside it the last record held that concerns this subtree.
   ASSIGN_OR_RETURN(auto heads, store_->HeadsUnder(unit_));
@@ -75,6 +88,41 @@ absl::StatusOr<bool> Node::Attest(const std::string& author) {
   return true;
 }
 
+absl::Status Node::IngestAttestation(const std::string& pusher, const v1::Record& env) {
+  ASSIGN_OR_RETURN(record::DecodedRecord r, record::Open(env));
+  if (!r.body.has_summary_attested() || !r.body.summary_attested().summary_only()) {
+    return absl::InvalidArgumentError("an attestation uplink carries only summary-only SummaryAttested records");
+  }
+  if (!InSubtree(r.body.origin(), pusher)) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "origin \"", r.body.origin(), "\" lies outside the subtree of \"", pusher, "\""));
+  }
+  {
+    std::lock_guard<std::mutex> lock(write_mu_);
+    RETURN_IF_ERROR(trust_.CheckSignature(env, r));
+    store::Store::AppendExtras extras;
+    extras.sparse = true;
+    ObserveReceived(r, &extras);
+    RETURN_IF_ERROR(store_->Append({store::StoredRecord{env, r}}, nullptr, extras));
+  }
+  const int64_t now = clock_.wall()->NowMillis();
+  UpdateLink("child", pusher, [&](v1::LinkStatus* l) {
+    l->set_last_contact_ms(now);
+    l->set_last_success_ms(now);
+    l->set_records_received(l->records_received() + 1);
+  });
+  NotifyChange();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<v1::Record>> Node::LatestOwnAttestation() const {
+  ASSIGN_OR_RETURN(auto all, store_->Attestations(unit_));
+  for (const auto& [origin, seq] : all) {
+    if (origin == unit_) return store_->GetRecord(origin, seq);
+  }
+  return std::nullopt;
+}
+
 absl::StatusOr<v1::ReconcileReply> Node::Reconcile(const v1::ReconcileRequest& req) const {
   const std::string& subtree = req.unit().empty() ? unit_ : req.unit();
   RETURN_IF_ERROR(aggregator::ValidateUnitId(subtree, "unit"));
@@ -92,6 +140,7 @@ absl::StatusOr<v1::ReconcileReply> Node::Reconcile(const v1::ReconcileRequest& r
     ASSIGN_OR_RETURN(record::DecodedRecord att, record::Open(*env));
     const v1::SummaryAttested& a = att.body.summary_attested();
     if (a.unit() == unit_) continue;  // this node's own: it is what it holds
+    if (a.summary_only()) continue;   // no records here to recompute it from
     reply.set_attestations_checked(reply.attestations_checked() + 1);
     aggregator::Replica replica;
     bool complete = true;

@@ -247,7 +247,25 @@ absl::Status Store::Append(const std::vector<StoredRecord>& batch, const AppendC
     reader.records[key] = &r;
     if (r.body.has_unit_enrolled()) wb.Put(index_, absl::StrCat("e/", key), "");
     if (r.body.has_summary_attested()) {
-      wb.Put(index_, absl::StrCat("a/", r.body.summary_attested().unit()), key);
+      const v1::SummaryAttested& a = r.body.summary_attested();
+      wb.Put(index_, absl::StrCat("a/", a.unit()), key);
+      // Held sparsely means held instead of the subtree's records: a
+      // summary-only uplink from below. (The attester's own copy is not.)
+      if (a.summary_only() && extras.sparse) {
+        // Latest by fold order wins, so replicas agree whatever the order.
+        const std::string so_key = absl::StrCat("s/", a.unit());
+        absl::Status status;
+        std::string held = GetOrEmpty(index_, so_key, &status);
+        RETURN_IF_ERROR(status);
+        v1::RecordBody before;
+        if (held.empty() || !before.ParseFromString(held) ||
+            aggregator::FoldLess(aggregator::KeyOf(before), aggregator::KeyOf(r.body))) {
+          wb.Put(index_, so_key, r.body.SerializeAsString());
+        }
+        for (std::string u = a.unit(); !aggregator::ParentUnit(u).empty(); u = aggregator::ParentUnit(u)) {
+          wb.Put(index_, absl::StrCat("c/", aggregator::ParentUnit(u), absl::string_view("\0", 1), u), "");
+        }
+      }
     }
     if (r.body.has_inspection_opened()) {
       wb.Put(index_, absl::StrCat("i/", r.body.inspection_opened().inspection_id()), key);
@@ -546,6 +564,30 @@ absl::StatusOr<aggregator::Counters> Store::GetRollup(const std::string& unit) c
     if (v != 0) out[it->key().ToString().substr(prefix.size())] = v;
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "read rollup"));
+  return out;
+}
+
+absl::StatusOr<aggregator::Counters> Store::SummaryCounters(const std::string& unit) const {
+  ASSIGN_OR_RETURN(aggregator::Counters out, GetRollup(unit));
+  auto add = [&](absl::string_view v) -> absl::Status {
+    v1::RecordBody b;
+    if (!b.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+      return absl::DataLossError("stored summary-only attestation does not parse");
+    }
+    for (const v1::Counter& c : b.summary_attested().counters()) out[c.key()] += c.value();
+    return absl::OkStatus();
+  };
+  absl::Status status;
+  std::string own = GetOrEmpty(index_, absl::StrCat("s/", unit), &status);
+  RETURN_IF_ERROR(status);
+  if (!own.empty()) RETURN_IF_ERROR(add(own));
+  const std::string prefix = absl::StrCat("s/", unit, "/");
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    RETURN_IF_ERROR(add(absl::string_view(it->value().data(), it->value().size())));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "read summary-only attestations"));
+  aggregator::Prune(&out);
   return out;
 }
 

@@ -11,6 +11,7 @@
 //             e/<origin>\0u64be(seq) -> "" (enrolment records held)
 //             i/<inspection id>     -> record key of its InspectionOpened
 //             a/<unit>              -> record key of its latest SummaryAttested
+//             s/<unit>              -> latest summary-only SummaryAttested body of a unit
 //             k/<origin>\0u64be(seq) -> "" (records stamped too far ahead)
 //   peers     per-link sync progress and receipts (sync issue)
 //   meta      identity, root key, config fingerprint
@@ -148,6 +149,10 @@ class Store {
   absl::StatusOr<std::vector<std::pair<std::string, uint64_t>>> Attestations(
       const std::string& subtree) const;
   absl::StatusOr<aggregator::Counters> GetRollup(const std::string& unit) const;
+  // The counters a summary of `unit` answers from: its rollup plus the
+  // latest attested counters of every summary-only unit in its subtree
+  // (whose records this node does not hold).
+  absl::StatusOr<aggregator::Counters> SummaryCounters(const std::string& unit) const;
   // Units directly below `unit` that have rollups.
   absl::StatusOr<std::vector<std::string>> ChildUnits(const std::string& unit) const;
 

@@ -106,7 +106,7 @@ void SyncClient::PushLoop() {
   int failures = 0;
   while (!stopping_) {
     const uint64_t seen = node_->changes();
-    absl::Status s = PushOnce();
+    absl::Status s = options_.uplink == "summary" ? AttestOnce() : PushOnce();
     NoteResult(s);
     if (!s.ok()) {
       if (failures == 0) spdlog::warn("push to {} ({}): {}", parent_, options_.parent, std::string(s.message()));
@@ -117,7 +117,8 @@ void SyncClient::PushLoop() {
     // Attest this subtree's summary when it changed (DESIGN §8); the new
     // record wakes this loop and goes up in the next round.
     const int64_t now = node_->NowMillis();
-    if (options_.attest_interval_ms > 0 && now - last_attest_ms_ >= options_.attest_interval_ms) {
+    if (options_.uplink == "full" && options_.attest_interval_ms > 0 &&
+        now - last_attest_ms_ >= options_.attest_interval_ms) {
       last_attest_ms_ = now;
       auto attested = node_->Attest("rectsyncd");
       if (!attested.ok()) spdlog::warn("attest: {}", std::string(attested.status().message()));
@@ -198,7 +199,7 @@ absl::Status SyncClient::PushOnce() {
     }
     if (head.seq > parent_seq) work.push_back({origin, parent_seq + 1, head.seq});
   }
-  if (work.empty()) return absl::OkStatus();
+  if (work.empty()) return RelayAttestations();
 
   // One stream; up to kWindow batches in flight, receipts read in order.
   constexpr size_t kWindow = 4;
@@ -273,6 +274,7 @@ absl::Status SyncClient::PushOnce() {
   if (!result.ok()) ctx->TryCancel();
   stream->WritesDone();
   grpc::Status gs = stream->Finish();
+  if (result.ok() && gs.ok()) result = RelayAttestations();
   if (sent > 0) {
     node_->UpdateLink("parent", parent_, [&](v1::LinkStatus* l) {
       l->set_records_sent(l->records_sent() + sent);
@@ -309,6 +311,52 @@ absl::StatusOr<uint64_t> SyncClient::RestoreFromParent() {
   RETURN_IF_ERROR(ingest);
   if (!gs.ok()) return Annotate(gs, "restore");
   return restored;
+}
+
+absl::Status SyncClient::RelayAttestations() {
+  // Summary-only units below are held as their attestations alone; they go
+  // up the same way, so every ancestor can answer for them.
+  ASSIGN_OR_RETURN(auto latest, node_->store()->Attestations(node_->unit()));
+  for (const auto& [origin, seq] : latest) {
+    if (origin == node_->unit() || seq <= relayed_[origin]) continue;
+    ASSIGN_OR_RETURN(std::optional<v1::Record> env, node_->store()->GetRecord(origin, seq));
+    if (!env) continue;
+    ASSIGN_OR_RETURN(record::DecodedRecord r, record::Open(*env));
+    if (!r.body.summary_attested().summary_only()) continue;
+    v1::AttestRequest req;
+    *req.mutable_hello() = node_->MakeHello(parent_);
+    *req.mutable_record() = *env;
+    v1::AttestReply reply;
+    auto ctx = NewContext(options_.call_timeout_ms);
+    grpc::Status gs = stub_->Attest(ctx.get(), req, &reply);
+    if (!gs.ok()) return Annotate(gs, "relay attestation");
+    relayed_[origin] = seq;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SyncClient::AttestOnce() {
+  const int64_t now = node_->NowMillis();
+  if (now - last_attest_ms_ >= std::max<int64_t>(options_.attest_interval_ms, 100)) {
+    last_attest_ms_ = now;
+    RETURN_IF_ERROR(node_->Attest("rectsyncd", /*summary_only=*/true).status());
+  }
+  ASSIGN_OR_RETURN(std::optional<v1::Record> latest, node_->LatestOwnAttestation());
+  if (!latest) return absl::OkStatus();
+  ASSIGN_OR_RETURN(record::DecodedRecord r, record::Open(*latest));
+  if (r.body.seq() <= attested_sent_seq_) return absl::OkStatus();
+  v1::AttestRequest req;
+  *req.mutable_hello() = node_->MakeHello(parent_);
+  *req.mutable_record() = *latest;
+  v1::AttestReply reply;
+  auto ctx = NewContext(options_.call_timeout_ms);
+  grpc::Status gs = stub_->Attest(ctx.get(), req, &reply);
+  if (!gs.ok()) return Annotate(gs, "attest");
+  attested_sent_seq_ = r.body.seq();
+  node_->UpdateLink("parent", parent_, [&](v1::LinkStatus* l) {
+    l->set_records_sent(l->records_sent() + 1);
+  });
+  return absl::OkStatus();
 }
 
 absl::Status SyncClient::PullOnce(int64_t wait_ms) {

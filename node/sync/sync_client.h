@@ -13,6 +13,7 @@
 #define RECTSYNC_NODE_SYNC_SYNC_CLIENT_H_
 
 #include <atomic>
+#include <map>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -42,6 +43,9 @@ class SyncClient {
   // Returns the first transport error; refusals of single batches are
   // recorded in the link status and do not fail the round.
   absl::Status PushOnce();
+  // Summary-only uplink: attests this subtree if its summary changed and
+  // sends the latest attestation the parent has not acknowledged.
+  absl::Status AttestOnce();
   // One pull round (long-polls up to `wait_ms`).
   absl::Status PullOnce(int64_t wait_ms);
 
@@ -74,6 +78,9 @@ class SyncClient {
   grpc::ClientContext* pull_ctx_ = nullptr;  // guarded by mu_; cancelled by Stop()
   std::mt19937_64 rng_;                      // guarded by mu_
   int64_t last_attest_ms_ = 0;                // push thread only
+  uint64_t attested_sent_seq_ = 0;            // push thread only
+  std::map<std::string, uint64_t> relayed_;   // push thread only: attestations sent up
+  absl::Status RelayAttestations();
   std::thread push_thread_;
   std::thread pull_thread_;
 };

@@ -44,6 +44,13 @@ grpc::Status SyncService::Pull(grpc::ServerContext* ctx, const v1::PullRequest* 
   return grpc::Status::OK;
 }
 
+grpc::Status SyncService::Attest(grpc::ServerContext*, const v1::AttestRequest* req,
+                                 v1::AttestReply*) {
+  if (absl::Status s = node_->CheckHello(req->hello()); !s.ok()) return ToGrpc(s);
+  node_->NoteAdvertised(req->hello());
+  return ToGrpc(node_->IngestAttestation(req->hello().unit(), req->record()));
+}
+
 grpc::Status SyncService::Restore(grpc::ServerContext* ctx, const v1::RestoreRequest* req,
                                   grpc::ServerWriter<v1::PullBatch>* writer) {
   if (absl::Status s = node_->CheckHello(req->hello()); !s.ok()) return ToGrpc(s);

@@ -24,6 +24,7 @@ class SyncService final : public v1::Sync::Service {
                     grpc::ServerWriter<v1::PullBatch>* writer) override;
   grpc::Status Restore(grpc::ServerContext*, const v1::RestoreRequest*,
                        grpc::ServerWriter<v1::PullBatch>* writer) override;
+  grpc::Status Attest(grpc::ServerContext*, const v1::AttestRequest*, v1::AttestReply*) override;
 
   // Ends long polls at once (before the server shuts down).
   void Stop() { stopping_ = true; }

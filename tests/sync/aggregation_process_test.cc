@@ -239,3 +239,41 @@ TEST(LiveSummaryProcessTest, TheCityAsksTheVillageNodeThroughTheChain) {
 
 }  // namespace
 }  // namespace rectsync::testing
+
+namespace rectsync::testing {
+namespace {
+
+TEST(SummaryOnlyUplinkProcessTest, ParentsAnswerForASubtreeFromItsAttestationsAlone) {
+  Cluster c;
+  BuildChain(c, false);
+  c.Configure(kTown, {{"uplink", "'summary'"}, {"attest_interval_ms", "100"}});
+  for (const char* u : {kCity, kCounty, kTown, kVillage1}) c.Start(u);
+  {
+    auto v = c.Client(kVillage1);
+    for (int i = 0; i < 3; ++i) Raise(*v, absl::StrCat("问题 ", i));
+  }
+  auto county = c.Client(kCounty);
+  auto city = c.Client(kCity);
+  EXPECT_TRUE(WaitFor([&] { return Summary(*county, kTown).problems() == 3; }))
+      << Summary(*county, kTown).problems();
+  EXPECT_TRUE(WaitFor([&] { return Summary(*city).problems() == 3; })) << Summary(*city).problems();
+  // No record of the subtree went up: nothing to list or drill into.
+  v1::ListProblemsRequest ls;
+  ls.set_unit(kTown);
+  auto list = cli::Call(&v1::Admin::Stub::ListProblems, county->admin(), ls);
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->problems_size(), 0);
+  // A change below shows up in the next attestation.
+  {
+    auto v = c.Client(kVillage1);
+    Raise(*v, "第四个问题");
+  }
+  EXPECT_TRUE(WaitFor([&] { return Summary(*city).problems() == 4; }));
+  EXPECT_EQ(Summary(*city, kCounty).by_status().at("open"), 4);
+  // Reconciliation has no records to recompute these from and lists nothing.
+  EXPECT_EQ(Reconcile(c, kCity).differences_size(), 0) << Describe(Reconcile(c, kCity));
+  EXPECT_TRUE(Verify(*county).ok());
+}
+
+}  // namespace
+}  // namespace rectsync::testing
