@@ -11,18 +11,9 @@
 namespace rectsync::testing {
 namespace {
 
-constexpr char kCity[] = "3201";
-constexpr char kCounty[] = "3201/320115";
-constexpr char kTown[] = "3201/320115/320115003";
-constexpr char kVillage1[] = "3201/320115/320115003/001";
-constexpr char kVillage2[] = "3201/320115/320115003/002";
-
-void BuildChain(Cluster& c, bool villages_listen) {
-  c.AddRoot(kCity, "南京市");
-  c.Add(kCounty, "江宁区", v1::LEVEL_COUNTY, kCity, true);
-  c.Add(kTown, "秣陵街道", v1::LEVEL_TOWNSHIP, kCounty, true);
-  c.Add(kVillage1, "下沃社区", v1::LEVEL_VILLAGE, kTown, villages_listen);
-  c.Add(kVillage2, "东山村", v1::LEVEL_VILLAGE, kTown, villages_listen);
+// The chain, attesting every 100 ms.
+void BuildAttestingChain(Cluster& c, bool villages_listen) {
+  BuildChain(c, villages_listen);
   for (const char* u : {kCounty, kTown, kVillage1, kVillage2}) {
     c.Configure(u, {{"attest_interval_ms", "100"}});
   }
@@ -63,7 +54,7 @@ v1::AppendReply AppendFigures(cli::NodeClient& c, const std::string& unit,
 
 TEST(ReconcileProcessTest, ACleanHierarchyReportsNoDifferences) {
   Cluster c;
-  BuildChain(c, false);
+  BuildAttestingChain(c, false);
   for (const char* u : {kCity, kCounty, kTown, kVillage1, kVillage2}) c.Start(u);
   {
     auto v1c = c.Client(kVillage1);
@@ -91,7 +82,7 @@ TEST(ReconcileProcessTest, ACleanHierarchyReportsNoDifferences) {
 
 TEST(ReconcileProcessTest, PlantedDiscrepanciesAreFoundWithTheRecordsBehindThem) {
   Cluster c;
-  BuildChain(c, false);
+  BuildAttestingChain(c, false);
   // The villages attest by hand here, so that a false attestation stands.
   c.Configure(kVillage1, {{"attest_interval_ms", "0"}});
   c.Configure(kVillage2, {{"attest_interval_ms", "0"}});
@@ -188,7 +179,7 @@ TEST(ReconcileProcessTest, PlantedDiscrepanciesAreFoundWithTheRecordsBehindThem)
 
 TEST(LiveSummaryProcessTest, TheCityAsksTheVillageNodeThroughTheChain) {
   Cluster c;
-  BuildChain(c, true);
+  BuildAttestingChain(c, true);
   c.Configure(kVillage2, {{"listen", "''"}});  // no public port: no live answer
   for (const char* u : {kCity, kCounty, kTown, kVillage1, kVillage2}) c.Start(u);
   {
@@ -245,7 +236,7 @@ namespace {
 
 TEST(SummaryOnlyUplinkProcessTest, ParentsAnswerForASubtreeFromItsAttestationsAlone) {
   Cluster c;
-  BuildChain(c, false);
+  BuildAttestingChain(c, false);
   c.Configure(kTown, {{"uplink", "'summary'"}, {"attest_interval_ms", "100"}});
   for (const char* u : {kCity, kCounty, kTown, kVillage1}) c.Start(u);
   {

@@ -164,6 +164,14 @@ std::unique_ptr<node::Node> Cluster::OpenNode(const std::string& unit) {
   return Must(node::Node::Open(o), "open node");
 }
 
+void BuildChain(Cluster& c, bool villages_listen) {
+  c.AddRoot(kCity, "南京市");
+  c.Add(kCounty, "江宁区", v1::LEVEL_COUNTY, kCity, true);
+  c.Add(kTown, "秣陵街道", v1::LEVEL_TOWNSHIP, kCounty, true);
+  c.Add(kVillage1, "下沃社区", v1::LEVEL_VILLAGE, kTown, villages_listen);
+  c.Add(kVillage2, "东山村", v1::LEVEL_VILLAGE, kTown, villages_listen);
+}
+
 bool WaitFor(const std::function<bool()>& done, int timeout_ms) {
   const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < end) {

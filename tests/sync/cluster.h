@@ -58,6 +58,16 @@ class Cluster {
   std::map<std::string, Member> members_;
 };
 
+// The chain most tests use: city → county → township → two villages.
+inline constexpr char kCity[] = "3201";
+inline constexpr char kCounty[] = "3201/320115";
+inline constexpr char kTown[] = "3201/320115/320115003";
+inline constexpr char kVillage1[] = "3201/320115/320115003/001";
+inline constexpr char kVillage2[] = "3201/320115/320115003/002";
+// Adds that chain to `c` (not started); villages get a public port when
+// `villages_listen`.
+void BuildChain(Cluster& c, bool villages_listen = false);
+
 // Polls `done` every 20 ms until it is true or `timeout_ms` passes.
 bool WaitFor(const std::function<bool()>& done, int timeout_ms = 20000);
 

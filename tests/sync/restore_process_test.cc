@@ -14,10 +14,7 @@
 namespace rectsync::testing {
 namespace {
 
-constexpr char kCity[] = "3201";
-constexpr char kCounty[] = "3201/320115";
-constexpr char kTown[] = "3201/320115/320115003";
-constexpr char kVillage[] = "3201/320115/320115003/001";
+constexpr const char* kVillage = kVillage1;
 
 TEST(RestoreProcessTest, ATownshipWithALostDiskContinuesItsChainFromTheCountysCopy) {
   Cluster c;

@@ -13,20 +13,6 @@
 namespace rectsync::testing {
 namespace {
 
-constexpr char kCity[] = "3201";
-constexpr char kCounty[] = "3201/320115";
-constexpr char kTown[] = "3201/320115/320115003";
-constexpr char kVillage1[] = "3201/320115/320115003/001";
-constexpr char kVillage2[] = "3201/320115/320115003/002";
-
-void BuildChain(Cluster& c) {
-  c.AddRoot(kCity, "南京市");
-  c.Add(kCounty, "江宁区", v1::LEVEL_COUNTY, kCity, true);
-  c.Add(kTown, "秣陵街道", v1::LEVEL_TOWNSHIP, kCounty, true);
-  c.Add(kVillage1, "下沃社区", v1::LEVEL_VILLAGE, kTown, false);
-  c.Add(kVillage2, "东山村", v1::LEVEL_VILLAGE, kTown, false);
-}
-
 int64_t Problems(Cluster& c, const std::string& at, const std::string& unit) {
   auto client = c.Client(at);
   return Summary(*client, unit).problems();
