@@ -175,6 +175,11 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
   store->index_ = h[6];
   store->peers_ = h[7];
   store->meta_ = h[8];
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), store->index_));
+    it->Seek("s/");
+    store->has_summary_only_ = it->Valid() && it->key().starts_with("s/");
+  }
   return store;
 }
 
@@ -211,6 +216,7 @@ absl::Status Store::Append(const std::vector<StoredRecord>& batch, const AppendC
                            const AppendExtras& extras) {
   BatchReader reader(this);
   rocksdb::WriteBatch wb;
+  bool wrote_summary_only = false;
   std::map<std::string, Head> heads;
   aggregator::RollupDelta rollups;
   for (const StoredRecord& rec : batch) {
@@ -261,6 +267,7 @@ absl::Status Store::Append(const std::vector<StoredRecord>& batch, const AppendC
         if (held.empty() || !before.ParseFromString(held) ||
             aggregator::FoldLess(aggregator::KeyOf(before), aggregator::KeyOf(r.body))) {
           wb.Put(index_, so_key, r.body.SerializeAsString());
+          wrote_summary_only = true;
         }
         for (std::string u = a.unit(); !aggregator::ParentUnit(u).empty(); u = aggregator::ParentUnit(u)) {
           wb.Put(index_, absl::StrCat("c/", aggregator::ParentUnit(u), absl::string_view("\0", 1), u), "");
@@ -300,7 +307,9 @@ absl::Status Store::Append(const std::vector<StoredRecord>& batch, const AppendC
   for (const auto& [k, v] : extras.index_puts) wb.Put(index_, k, v);
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
-  return FromRocks(db_->Write(wo, &wb), "append records");
+  RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), "append records"));
+  if (wrote_summary_only) has_summary_only_ = true;
+  return absl::OkStatus();
 }
 
 absl::Status Store::RecordFork(const v1::Record& env, const DecodedRecord& r) {
@@ -569,6 +578,7 @@ absl::StatusOr<aggregator::Counters> Store::GetRollup(const std::string& unit) c
 
 absl::StatusOr<aggregator::Counters> Store::SummaryCounters(const std::string& unit) const {
   ASSIGN_OR_RETURN(aggregator::Counters out, GetRollup(unit));
+  if (!has_summary_only_) return out;
   auto add = [&](absl::string_view v) -> absl::Status {
     v1::RecordBody b;
     if (!b.ParseFromArray(v.data(), static_cast<int>(v.size()))) {

@@ -23,6 +23,7 @@
 #ifndef RECTSYNC_NODE_STORE_STORE_H_
 #define RECTSYNC_NODE_STORE_STORE_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -193,6 +194,9 @@ class Store {
   rocksdb::ColumnFamilyHandle* index_ = nullptr;
   rocksdb::ColumnFamilyHandle* peers_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+  // Whether any summary-only attestation is held (most nodes hold none, and
+  // their summaries then skip looking for them).
+  std::atomic<bool> has_summary_only_{false};
 };
 
 // Key encodings, exposed for tests and tools.

@@ -18,8 +18,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -32,15 +30,6 @@
 namespace rectsync::bench {
 namespace {
 
-namespace fs = std::filesystem;
-
-struct Figure {
-  std::string label;
-  std::string value;
-  std::string json;
-};
-std::vector<Figure> g_figures;
-
 std::string Level(v1::Level level) {
   switch (level) {
     case v1::LEVEL_CITY: return "city";
@@ -50,31 +39,7 @@ std::string Level(v1::Level level) {
   }
 }
 
-// rectsyncd beside this binary's build tree: <build>/tests/bench/sync_bench
-// -> <build>/node/daemon/rectsyncd.
-std::string DefaultDaemonPath() {
-  std::error_code ec;
-  fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return "";
-  return (self.parent_path().parent_path().parent_path() / "node/daemon/rectsyncd").string();
-}
-
-// The 1, 5 and 15 minute load averages: the figures mean little on a
-// machine busy with something else.
-std::string LoadAverage() {
-  std::ifstream in("/proc/loadavg");
-  double one = 0, five = 0, fifteen = 0;
-  in >> one >> five >> fifteen;
-  return absl::StrFormat("%.2f %.2f %.2f", one, five, fifteen);
-}
-
 }  // namespace
-
-void Report(std::string label, std::string value, std::string json) {
-  std::printf("  %-52s %s\n", label.c_str(), value.c_str());
-  std::fflush(stdout);
-  g_figures.push_back({std::move(label), std::move(value), std::move(json)});
-}
 
 const std::vector<UnitSpec>& Chain() {
   static const std::vector<UnitSpec> chain = {
@@ -164,9 +129,7 @@ int Main(int argc, char** argv) {
               R"("quick":%s})"
               "\n",
               cores, load_before.c_str(), load_after.c_str(), quick ? "true" : "false");
-  for (const Figure& f : g_figures) {
-    if (!f.json.empty()) std::printf("%s\n", f.json.c_str());
-  }
+  PrintReportedJson();
   return failures == 0 ? 0 : 1;
 }
 

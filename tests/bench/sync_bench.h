@@ -30,10 +30,6 @@ struct BenchOptions {
   bool keep = false;
 };
 
-// Prints one table row now; `json`, if not empty, is printed with the
-// others at the end.
-void Report(std::string label, std::string value, std::string json);
-
 // city → county → township → village, root first, and their data
 // directories under `base` (base/city, base/county, ...).
 const std::vector<UnitSpec>& Chain();

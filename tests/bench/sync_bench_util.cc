@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +21,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "aggregator/status_macros.h"
 #include "node/daemon/config.h"
 
@@ -126,6 +128,45 @@ void InstallCleanupHandlers() {
   ::sigaction(SIGTERM, &sa, nullptr);
   ::sigaction(SIGHUP, &sa, nullptr);
   std::atexit(KillAllChildren);
+}
+
+namespace {
+struct Figure {
+  std::string label;
+  std::string value;
+  std::string json;
+};
+std::vector<Figure>& Figures() {
+  static auto* figures = new std::vector<Figure>;
+  return *figures;
+}
+}  // namespace
+
+void Report(std::string label, std::string value, std::string json) {
+  std::printf("  %-52s %s\n", label.c_str(), value.c_str());
+  std::fflush(stdout);
+  Figures().push_back({std::move(label), std::move(value), std::move(json)});
+}
+
+void PrintReportedJson() {
+  for (const Figure& f : Figures()) {
+    if (!f.json.empty()) std::printf("%s\n", f.json.c_str());
+  }
+  std::fflush(stdout);
+}
+
+std::string LoadAverage() {
+  std::ifstream in("/proc/loadavg");
+  double one = 0, five = 0, fifteen = 0;
+  in >> one >> five >> fifteen;
+  return absl::StrFormat("%.2f %.2f %.2f", one, five, fifteen);
+}
+
+std::string DefaultDaemonPath() {
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  return (self.parent_path().parent_path().parent_path() / "node/daemon/rectsyncd").string();
 }
 
 absl::StatusOr<int> FreeLoopbackPort() {
@@ -346,11 +387,13 @@ absl::StatusOr<v1::AppendReply> AdminClient::Append(const v1::RecordBody& body) 
   return reply;
 }
 
-absl::StatusOr<v1::Summary> AdminClient::Summary() {
+absl::StatusOr<v1::Summary> AdminClient::Summary() { return Summary(v1::SummaryRequest()); }
+
+absl::StatusOr<v1::Summary> AdminClient::Summary(const v1::SummaryRequest& request) {
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   v1::Summary reply;
-  RETURN_IF_ERROR(FromGrpc(stub_->GetSummary(&ctx, v1::SummaryRequest(), &reply), "GetSummary"));
+  RETURN_IF_ERROR(FromGrpc(stub_->GetSummary(&ctx, request, &reply), "GetSummary"));
   return reply;
 }
 

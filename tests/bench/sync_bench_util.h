@@ -1,7 +1,8 @@
-// Helpers for sync_bench: a scratch directory, hierarchies of nodes set up
-// in-process (init, enrol, node.toml), rectsyncd child processes, an Admin
-// client on a daemon's admin socket, and a record workload. Benchmark code
-// only; single-threaded use unless stated.
+// Helpers for sync_bench and summary_bench: a scratch directory, hierarchies
+// of nodes set up in-process (init, enrol, node.toml), rectsyncd child
+// processes, an Admin client on a daemon's admin socket, a record workload,
+// and the figure table. Benchmark code only; single-threaded use unless
+// stated.
 //
 // Every rectsyncd started here is registered process-wide and killed on
 // exit, on SIGINT/SIGTERM, and (PR_SET_PDEATHSIG) if the bench dies.
@@ -51,6 +52,20 @@ class ScratchDir {
 // Installs the SIGINT/SIGTERM handler and the atexit hook that kill every
 // registered daemon. Call once at start-up.
 void InstallCleanupHandlers();
+
+// The figure table every bench prints: Report() prints one row now and
+// keeps `json` (if not empty); PrintReportedJson() prints the kept lines,
+// one per line, at the end ({"bench":...} for collection scripts).
+void Report(std::string label, std::string value, std::string json);
+void PrintReportedJson();
+
+// The 1, 5 and 15 minute load averages ("0.52 0.40 0.31"): the figures
+// mean little on a machine busy with something else.
+std::string LoadAverage();
+
+// rectsyncd beside this binary's build tree: <build>/tests/bench/<bench>
+// -> <build>/node/daemon/rectsyncd ("" if /proc/self/exe is unreadable).
+std::string DefaultDaemonPath();
 
 // A TCP port on 127.0.0.1 that was free a moment ago.
 absl::StatusOr<int> FreeLoopbackPort();
@@ -104,6 +119,8 @@ class Daemon {
   void Stop();
   // The last ~2000 bytes of DIR/daemon.log.
   std::string LogTail() const;
+  // The child's process id while it runs, else -1.
+  pid_t pid() const { return pid_; }
   // Milliseconds from spawn to "ready".
   double ready_ms() const { return ready_ms_; }
   const std::string& dir() const { return dir_; }
@@ -124,6 +141,7 @@ class AdminClient {
   absl::StatusOr<v1::AppendReply> Append(const v1::RecordBody& body);
   // The node's summary of its own subtree.
   absl::StatusOr<v1::Summary> Summary();
+  absl::StatusOr<v1::Summary> Summary(const v1::SummaryRequest& request);
 
  private:
   explicit AdminClient(std::shared_ptr<grpc::Channel> channel)
