@@ -17,14 +17,6 @@ namespace {
 using ::testing::HasSubstr;
 using namespace ::rectsync::aggregator::testing;  // NOLINT: test helpers
 
-const std::string kCity = "3201";
-const std::string kCounty = "3201/320115";
-const std::string kTown = "3201/320115/320115003";
-const std::string kTown2 = "3201/320115/320115004";
-const std::string kVillage = "3201/320115/320115003/320115003012";
-const std::string kVillage2 = "3201/320115/320115003/320115003013";
-const std::string kP = "3201/320115:p1";  // raised by the county against kVillage
-
 class FoldTest : public ::testing::Test {
  protected:
   // Appends a record and returns it.

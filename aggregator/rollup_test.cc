@@ -19,14 +19,6 @@ using ::testing::Pair;
 using ::testing::UnorderedElementsAre;
 using namespace ::rectsync::aggregator::testing;  // NOLINT: test helpers
 
-const std::string kCity = "3201";
-const std::string kCounty = "3201/320115";
-const std::string kTown = "3201/320115/320115003";
-const std::string kTown2 = "3201/320115/320115004";
-const std::string kVillage = "3201/320115/320115003/320115003012";
-const std::string kVillage2 = "3201/320115/320115003/320115003013";
-const std::string kP = "3201/320115:p1";
-
 int64_t Get(const Counters& c, const std::string& key) {
   auto it = c.find(key);
   return it == c.end() ? 0 : it->second;

@@ -21,6 +21,16 @@
 
 namespace rectsync::aggregator::testing {
 
+// The units the aggregator tests use: a city, a county, two townships, two
+// villages under the first, and a problem the county raised.
+inline const std::string kCity = "3201";
+inline const std::string kCounty = "3201/320115";
+inline const std::string kTown = "3201/320115/320115003";
+inline const std::string kTown2 = "3201/320115/320115004";
+inline const std::string kVillage = "3201/320115/320115003/320115003012";
+inline const std::string kVillage2 = "3201/320115/320115003/320115003013";
+inline const std::string kP = "3201/320115:p1";  // raised by the county against kVillage
+
 // 32 bytes: four 8-byte std::hash words of origin, seq and the word index.
 inline std::string FakeId(const std::string& origin, uint64_t seq) {
   std::string id;

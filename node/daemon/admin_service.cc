@@ -1,17 +1,6 @@
 #include "node/daemon/admin_service.h"
 
 namespace rectsync::node {
-namespace {
-
-template <typename T>
-grpc::Status Answer(absl::StatusOr<T> result, T* out) {
-  if (!result.ok()) return ToGrpc(result.status());
-  *out = std::move(*result);
-  return grpc::Status::OK;
-}
-
-}  // namespace
-
 grpc::Status ToGrpc(const absl::Status& s) {
   // absl and gRPC share the canonical code numbering.
   return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));

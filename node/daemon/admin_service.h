@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "node/daemon/node.h"
 #include "rectsync/v1/admin.grpc.pb.h"
 
@@ -15,6 +16,14 @@ namespace rectsync::node {
 grpc::Status ToGrpc(const absl::Status& status);
 // And back, for clients.
 absl::Status FromGrpc(const grpc::Status& status);
+
+// Answers a unary call from a StatusOr: the value into `out`, or the error.
+template <typename T>
+grpc::Status Answer(absl::StatusOr<T> result, T* out) {
+  if (!result.ok()) return ToGrpc(result.status());
+  *out = std::move(*result);
+  return grpc::Status::OK;
+}
 
 class AdminService final : public v1::Admin::Service {
  public:

@@ -10,14 +10,8 @@ namespace rectsync::sync {
 namespace {
 
 using node::FromGrpc;
+using node::Answer;
 using node::ToGrpc;
-
-template <typename T>
-grpc::Status Answer(absl::StatusOr<T> result, T* out) {
-  if (!result.ok()) return ToGrpc(result.status());
-  *out = std::move(*result);
-  return grpc::Status::OK;
-}
 
 }  // namespace
 

@@ -10,10 +10,7 @@ grpc::Status SyncService::Handshake(grpc::ServerContext*, const v1::HandshakeReq
                                     v1::HandshakeReply* reply) {
   if (absl::Status s = node_->CheckHello(req->hello()); !s.ok()) return ToGrpc(s);
   node_->NoteAdvertised(req->hello());
-  auto r = node_->Handshake(req->hello().unit());
-  if (!r.ok()) return ToGrpc(r.status());
-  *reply = *std::move(r);
-  return grpc::Status::OK;
+  return node::Answer(node_->Handshake(req->hello().unit()), reply);
 }
 
 grpc::Status SyncService::Push(grpc::ServerContext* ctx,
