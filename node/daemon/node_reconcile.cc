@@ -64,19 +64,12 @@ absl::StatusOr<bool> Node::Attest(const std::string& author, bool summary_only) 
   }
   ASSIGN_OR_RETURN(std::vector<v1::FrontierEntry> cursor, PullCursor());
   for (const v1::FrontierEntry& c : cursor) {
-    uint64_t last_seq = 0;
-    std::string last_id;
-    RETURN_IF_ERROR(store_->ScanOrigin(c.origin(), 1, [&](uint64_t seq, const v1::Record& env) {
-      if (seq > c.seq()) return false;
-      last_seq = seq;
-      last_id = record::RecordId(env);
-      return true;
-    }));
-    if (last_seq == 0) continue;
+    ASSIGN_OR_RETURN(auto last, store_->LastAtOrBefore(c.origin(), c.seq()));
+    if (!last) continue;
     v1::FrontierEntry* f = a->add_frontier();
     f->set_origin(c.origin());
-    f->set_seq(last_seq);
-    f->set_head(last_id);
+    f->set_seq(last->first);
+    f->set_head(record::RecordId(last->second));
   }
   for (const auto& [k, v] : counters) {
     v1::Counter* x = a->add_counters();

@@ -443,6 +443,22 @@ absl::Status Store::ScanOrigin(const std::string& origin, uint64_t from,
   return FromRocks(it->status(), "scan records");
 }
 
+absl::StatusOr<std::optional<std::pair<uint64_t, v1::Record>>> Store::LastAtOrBefore(
+    const std::string& origin, uint64_t seq) const {
+  const std::string prefix = absl::StrCat(origin, absl::string_view("\0", 1));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), records_));
+  it->SeekForPrev(RecordKey(origin, seq));
+  RETURN_IF_ERROR(FromRocks(it->status(), "seek record"));
+  if (!it->Valid() || !it->key().starts_with(prefix) || it->key().size() != prefix.size() + 8) {
+    return std::nullopt;
+  }
+  ASSIGN_OR_RETURN(v1::Record env, ParseStored<v1::Record>(
+                                       absl::string_view(it->value().data(), it->value().size()),
+                                       "record"));
+  return std::make_pair(DecodeU64(absl::string_view(it->key().data() + prefix.size(), 8)),
+                        std::move(env));
+}
+
 absl::Status Store::ScanAll(
     const std::function<bool(const std::string&, uint64_t, const v1::Record&)>& fn,
     const std::function<bool(const std::string&, uint64_t)>& corrupt) const {

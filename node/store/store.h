@@ -122,6 +122,10 @@ class Store {
   // until it returns false.
   absl::Status ScanOrigin(const std::string& origin, uint64_t from,
                           const std::function<bool(uint64_t, const v1::Record&)>& fn) const;
+  // The held record of `origin` with the highest seq <= `seq` (sparse
+  // origins have gaps), as (seq, envelope); nullopt if none.
+  absl::StatusOr<std::optional<std::pair<uint64_t, v1::Record>>> LastAtOrBefore(
+      const std::string& origin, uint64_t seq) const;
   // Every record held, origin by origin.
   // `corrupt`, if set, is told of an envelope that does not parse (and the
   // scan goes on as it says); without it the scan fails with DataLoss.
