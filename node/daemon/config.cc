@@ -41,7 +41,8 @@ absl::StatusOr<NodeOptions> LoadConfig(const std::string& path) {
                                    "plaintext", "tls_cert", "tls_key", "tls_ca",
                                    "push_interval_ms", "pull_wait_ms", "backoff_min_ms",
                                    "backoff_max_ms", "batch_records", "max_message_mb",
-                                   "call_timeout_ms", "advertise", "attest_interval_ms", "uplink"};
+                                   "call_timeout_ms", "advertise", "attest_interval_ms", "uplink",
+                                   "enrolment_grace_ms"};
     bool known = false;
     for (const char* k : kKnown) known |= key.str() == k;
     if (!known) return bad(std::string(key.str()), "is not a known setting");
@@ -107,6 +108,7 @@ absl::StatusOr<NodeOptions> LoadConfig(const std::string& path) {
   RETURN_IF_ERROR(num("batch_records", 1, 100000, &o.batch_records));
   RETURN_IF_ERROR(num("max_message_mb", 1, 1024, &o.max_message_mb));
   RETURN_IF_ERROR(num("call_timeout_ms", 100, 3600000, &o.call_timeout_ms));
+  RETURN_IF_ERROR(num("enrolment_grace_ms", 0, 30LL * 86400000, &o.enrolment_grace_ms));
   if (o.backoff_max_ms < o.backoff_min_ms) return bad("backoff_max_ms", "must be >= backoff_min_ms");
   if (!o.parent_unit.empty()) {
     if (absl::Status s = aggregator::ValidateUnitId(o.parent_unit, "parent_unit"); !s.ok()) {
@@ -167,6 +169,7 @@ absl::Status WriteConfig(const NodeOptions& o) {
   auto num = [&](const char* key, int64_t v, int64_t def) {
     if (v != def) t.insert(key, v);
   };
+  num("enrolment_grace_ms", o.enrolment_grace_ms, d.enrolment_grace_ms);
   str("listen", o.listen, d.listen);
   str("advertise", o.advertise, d.advertise);
   str("uplink", o.uplink, d.uplink);

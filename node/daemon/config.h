@@ -22,6 +22,11 @@ struct NodeOptions {
   bool sync_writes = true;
   // Received stamps further ahead than this do not advance the clock. Default 5 min.
   int64_t max_clock_skew_ms = 5 * 60 * 1000;
+  // After an enrolment's valid_until, how long this node still takes, from
+  // the enrolled unit itself, hellos and records signed under it (records
+  // written before the expiry that had not been sent yet). Past that, the
+  // unit must be enrolled again. Default 24 h.
+  int64_t enrolment_grace_ms = 24LL * 3600 * 1000;
   // Admin socket path; relative paths are under data_dir. Default "admin.sock".
   std::string admin_socket = "admin.sock";
   // Public gRPC address for children and queries ("" = none).

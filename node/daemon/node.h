@@ -13,7 +13,9 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -75,11 +77,15 @@ class Node {
 
   // --- Sync (DESIGN §5, §7; node_sync.cc). ---
 
-  // A hello signed by this node, addressed to `parent`.
-  v1::Hello MakeHello(const std::string& parent) const;
+  // A fresh nonce for `unit`'s next call to this node (Sync/Query
+  // Challenge); single use, lapses after a minute (node_hello.cc).
+  absl::StatusOr<v1::ChallengeReply> Challenge(const std::string& unit);
+  // A hello signed by this node, addressed to `parent`, over the `nonce`
+  // that `parent` issued for this call.
+  v1::Hello MakeHello(const std::string& parent, const std::string& nonce) const;
   // OK iff `hello` is addressed to this node, comes from a unit strictly
-  // below it, is signed by that unit's enrolled key and is recent.
-  // Unauthenticated / PermissionDenied naming why otherwise.
+  // below it, and passes CheckCaller. Unauthenticated / PermissionDenied /
+  // FailedPrecondition naming why otherwise.
   absl::Status CheckHello(const v1::Hello& hello);
   // What this node holds of `child`'s subtree.
   absl::StatusOr<v1::HandshakeReply> Handshake(const std::string& child);
@@ -90,8 +96,29 @@ class Node {
   // origin in `pusher`'s subtree) and answers with a signed receipt, or with
   // the refusal: nothing of a refused batch is stored. A validly signed
   // record conflicting with a held one is kept as a fork and freezes its
-  // origin.
+  // origin. At the first hop (the origin pushes its own records) every
+  // signature is checked, off the write lock, and the signing enrolment
+  // must not be past its expiry plus the grace; a relayed batch is checked
+  // through its chain, its last signature vouching for every byte before it.
   v1::PushReply IngestPush(const std::string& pusher, const v1::PushBatch& batch);
+
+  // --- Fork proofs (node_forks.cc). ---
+
+  // Proofs of the forks this node holds whose (origin, seq) `want` accepts
+  // (all without it).
+  absl::StatusOr<std::vector<v1::ForkProof>> ForkProofs(
+      const std::function<bool(const std::string& origin, uint64_t seq)>& want = nullptr) const;
+  // (origin, seq) of every fork this node holds proof of.
+  absl::StatusOr<std::vector<v1::FrontierEntry>> KnownForks() const;
+  enum class ForkSource { kChild, kParent };
+  // Verifies fork proofs reported by a child (origins in its subtree) or
+  // pulled from the parent (origins on this node's path or below it), all
+  // before storing any, and keeps them: each freezes its origin here.
+  // Returns how many were new. InvalidArgument / PermissionDenied /
+  // Unauthenticated naming the proof and why.
+  absl::StatusOr<uint32_t> IngestForkProofs(
+      const std::string& peer, ForkSource source,
+      const google::protobuf::RepeatedPtrField<v1::ForkProof>& proofs);
   // Records outside `child`'s subtree that concern it, after `request`'s
   // cursor; waits up to request.wait_ms() for news when there is none.
   // `cancelled` is polled while waiting, so that a closing call or server
@@ -132,8 +159,11 @@ class Node {
   // Recomputes every attestation held for `unit`'s subtree at its frontier,
   // checks reported figures against the ledger and parts against totals.
   absl::StatusOr<v1::ReconcileReply> Reconcile(const v1::ReconcileRequest& request) const;
-  // OK iff `hello` is addressed to this node and signed by the enrolled key
-  // of a unit this node knows, recently; for Query calls.
+  // OK iff `hello` is addressed to this node, recent, signed by a current
+  // enrolled key of its unit (FailedPrecondition naming the expiry and the
+  // way out if the enrolment expired), over a nonce this node issued to
+  // that unit and that no call has taken yet (it is taken now). For every
+  // call on the public port.
   absl::Status CheckCaller(const v1::Hello& hello);
 
   // Change notification: a counter bumped after every stored write, and a
@@ -153,8 +183,16 @@ class Node {
   absl::Status LoadTrust();
   absl::StatusOr<v1::AppendReply> AppendLocked(v1::RecordBody body);
   absl::StatusOr<std::vector<v1::AppendReply>> AppendAllLocked(std::vector<v1::RecordBody> bodies);
-  absl::StatusOr<v1::PushReply> IngestPushLocked(const std::string& pusher,
-                                                 const v1::PushBatch& batch);
+  // How a chain of records reached this node (see IngestPush).
+  enum class Hop { kFirst, kRelay, kRestore };
+  // At the first hop: the public key that verified each record of `recs`
+  // past the origin's head ("" for those at or below it). Off the lock.
+  absl::StatusOr<std::vector<std::string>> VerifySigners(
+      const std::vector<store::StoredRecord>& recs) const;
+  absl::StatusOr<v1::PushReply> IngestChainLocked(const std::string& pusher,
+                                                  std::vector<store::StoredRecord> recs, Hop hop,
+                                                  const std::vector<std::string>& signers,
+                                                  bool* forked);
   void NotifyChange();
   // Clock observation of received records: flags those too far ahead.
   void ObserveReceived(const record::DecodedRecord& r, store::Store::AppendExtras* extras);
@@ -171,6 +209,14 @@ class Node {
   mutable std::condition_variable change_cv_;
   uint64_t changes_ = 0;  // guarded by change_mu_
   std::mutex link_mu_;    // serialises UpdateLink's read-modify-write
+
+  struct IssuedNonce {
+    std::string unit;
+    int64_t expires_ms = 0;
+  };
+  std::mutex nonce_mu_;
+  std::map<std::string, IssuedNonce> nonces_;                  // guarded by nonce_mu_
+  std::deque<std::pair<int64_t, std::string>> nonce_order_;    // guarded by nonce_mu_
 };
 
 // Does `body`, from an origin outside `subtree`, concern `subtree`: an

@@ -131,48 +131,93 @@ absl::StatusOr<v1::VerifyReply> Node::Verify() const {
   std::string origin;
   uint64_t expect = 1;
   std::string prev_id;
-  absl::Status bad;
+  bool sparse = false;
+  // Chained records whose own signature fails, waiting for a later record
+  // of the chain with a valid one to vouch for their bytes (its prev hashes
+  // commit to each earlier record's body and signature).
+  std::vector<std::pair<uint64_t, std::string>> unvouched;
   auto fail = [&](const std::string& o, uint64_t seq, absl::string_view why) {
     reply.set_first_bad_origin(o);
     reply.set_first_bad_seq(seq);
     reply.set_reason(std::string(why));
     return false;
   };
+  // At the end of an origin's chain: anything still unvouched fails.
+  auto close_origin = [&]() {
+    if (unvouched.empty()) return true;
+    const auto& [seq, why] = unvouched.front();
+    return fail(origin, seq,
+                absl::StrCat(why, ", and no later record with a valid signature vouches for it"));
+  };
+  auto vouch = [&](uint64_t by) {
+    for (auto& [seq, why] : unvouched) {
+      v1::VouchedRecord* v = reply.add_vouched();
+      v->set_origin(origin);
+      v->set_seq(seq);
+      v->set_vouched_by_seq(by);
+    }
+    unvouched.clear();
+  };
+  bool open = true;
   RETURN_IF_ERROR(store_->ScanAll([&](const std::string& o, uint64_t seq, const v1::Record& env) {
     if (o != origin) {
+      if (!close_origin()) return open = false;
       origin = o;
       expect = 1;
       prev_id.clear();
       reply.set_origins(reply.origins() + 1);
+      // Origins outside this node's subtree are held sparsely (only the
+      // records that concern it): no gap or chain check, signatures only.
+      sparse = !aggregator::InSubtree(o, unit_) || !chained.count(o);
     }
     reply.set_records(reply.records() + 1);
-    // Origins outside this node's subtree are held sparsely (only the
-    // records that concern it): no gap or chain check, signatures only.
-    const bool sparse = !aggregator::InSubtree(o, unit_) || !chained.count(o);
     if (sparse) expect = seq;
-    if (seq != expect) return fail(o, seq, absl::StrCat("gap: expected seq ", expect));
+    if (seq != expect) return open = fail(o, seq, absl::StrCat("gap: expected seq ", expect));
     auto r = record::Open(env);
-    if (!r.ok()) return fail(o, seq, r.status().message());
+    if (!r.ok()) return open = fail(o, seq, r.status().message());
     if (r->body.origin() != o || r->body.seq() != seq) {
-      return fail(o, seq, "record body names a different origin or seq than its key");
+      return open = fail(o, seq, "record body names a different origin or seq than its key");
     }
     if (absl::Status s = sparse ? absl::OkStatus() : record::CheckLink(*r, seq - 1, prev_id);
         !s.ok()) {
-      return fail(o, seq, s.message());
+      // A record whose signature failed and that the next one does not
+      // link to is the one to name.
+      if (!unvouched.empty()) {
+        return open = fail(o, unvouched.front().first,
+                           absl::StrCat(unvouched.front().second,
+                                        ", and the next record does not link to it"));
+      }
+      return open = fail(o, seq, s.message());
     }
-    absl::Status s = r->body.has_unit_enrolled() && r->body.unit_enrolled().unit() == o
-                         ? trust.Admit(env, *r)
-                         : trust.CheckSignature(env, *r);
-    if (s.ok() && r->body.has_unit_enrolled() && r->body.unit_enrolled().unit() != o) {
-      s = trust.Admit(env, *r);
+    const bool self_enrolment =
+        r->body.has_unit_enrolled() && r->body.unit_enrolled().unit() == o;
+    absl::Status s = self_enrolment ? trust.Admit(env, *r) : trust.CheckSignature(env, *r);
+    if (s.ok()) {
+      vouch(seq);
+    } else if (!sparse && s.code() == absl::StatusCode::kUnauthenticated) {
+      unvouched.emplace_back(seq, std::string(s.message()));
+    } else {
+      return open = fail(o, seq, s.message());
     }
-    if (!s.ok()) return fail(o, seq, s.message());
+    if (!self_enrolment && r->body.has_unit_enrolled()) {
+      // An authentic enrolment that breaks a trust rule grants nothing and
+      // stays as evidence, as at ingest (DESIGN §4).
+      if (absl::Status a = trust.Admit(env, *r); !a.ok()) {
+        reply.add_ineffective_enrolments(absl::StrCat(record::Describe(r->body), ": ", a.message()));
+      }
+    }
     prev_id = r->id;
     ++expect;
     return true;
   }, [&](const std::string& o, uint64_t seq) {
-    return fail(o, seq, "the stored envelope does not parse");
+    return open = fail(o, seq, "the stored envelope does not parse");
   }));
+  if (open) close_origin();
+  // The ids of vouched records, for the operator to find them.
+  for (v1::VouchedRecord& v : *reply.mutable_vouched()) {
+    ASSIGN_OR_RETURN(std::optional<v1::Record> env, store_->GetRecord(v.origin(), v.seq()));
+    if (env) v.set_id(record::RecordId(*env));
+  }
   if (reply.first_bad_origin().empty()) {
     ASSIGN_OR_RETURN(auto heads, store_->Heads());
     for (const auto& [o, h] : heads) {

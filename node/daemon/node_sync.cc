@@ -1,8 +1,11 @@
-// Node's sync side (DESIGN §5, §7): hellos, handshake frontiers, verified
+// Node's sync side (DESIGN §5, §7): handshake frontiers, verified
 // ingest of pushed and pulled records, pull collection, receipts, link
 // bookkeeping. The gRPC adapters live in node/sync/.
 #include <algorithm>
+#include <atomic>
 #include <map>
+#include <set>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "aggregator/fold.h"
@@ -14,15 +17,8 @@ namespace rectsync::node {
 namespace {
 
 using aggregator::InSubtree;
-using aggregator::StrictlyBelow;
 
 constexpr size_t kDefaultPullRecords = 2000;
-
-std::string HelloMessage(const v1::Hello& h) {
-  return absl::StrCat(absl::string_view("rectsync.hello.v1\0", 18), h.unit(),
-                      absl::string_view("\0", 1), h.parent(), absl::string_view("\0", 1),
-                      store::EncodeU64(static_cast<uint64_t>(h.time_ms())));
-}
 
 std::string ReceiptMessage(absl::string_view body) {
   return absl::StrCat(absl::string_view("rectsync.receipt.v1\0", 20), body);
@@ -33,13 +29,6 @@ std::string LinkKey(const std::string& direction, const std::string& peer) {
   return absl::StrCat("link/", direction, "/", peer);
 }
 
-v1::PushReply Refusal(const std::string& origin, const absl::Status& s) {
-  v1::PushReply reply;
-  reply.set_origin(origin);
-  reply.set_code(static_cast<int32_t>(s.code()));
-  reply.set_error(std::string(s.message()));
-  return reply;
-}
 
 }  // namespace
 
@@ -65,50 +54,6 @@ absl::StatusOr<bool> RecordConcerns(const store::Store& store, const v1::RecordB
   }
   ASSIGN_OR_RETURN(std::optional<v1::ProblemState> state, store.GetProblem(pid));
   return state && state->raised() && InSubtree(state->unit(), subtree);
-}
-
-v1::Hello Node::MakeHello(const std::string& parent) const {
-  v1::Hello h;
-  h.set_unit(unit_);
-  h.set_parent(parent);
-  h.set_time_ms(clock_.wall()->NowMillis());
-  h.set_signature(key_->Sign(HelloMessage(h)));
-  h.set_advertise(options_.advertise.empty() ? options_.listen : options_.advertise);
-  return h;
-}
-
-absl::Status Node::CheckHello(const v1::Hello& h) {
-  RETURN_IF_ERROR(CheckCaller(h));
-  if (!StrictlyBelow(h.unit(), unit_)) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("\"", h.unit(), "\" is not below \"", unit_, "\": it may not sync here"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status Node::CheckCaller(const v1::Hello& h) {
-  RETURN_IF_ERROR(aggregator::ValidateUnitId(h.unit(), "hello.unit"));
-  if (h.parent() != unit_) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "hello is addressed to \"", h.parent(), "\" but this node is \"", unit_, "\""));
-  }
-  const int64_t now = clock_.wall()->NowMillis();
-  if (std::abs(now - h.time_ms()) > options_.max_clock_skew_ms) {
-    return absl::UnauthenticatedError(absl::StrCat(
-        "hello from \"", h.unit(), "\" is stamped ", (h.time_ms() - now) / 1000,
-        " s away from this node's clock (bound ", options_.max_clock_skew_ms / 1000, " s)"));
-  }
-  std::lock_guard<std::mutex> lock(write_mu_);
-  const record::Enrolment* e = trust_.Find(h.unit());
-  if (e == nullptr) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("\"", h.unit(), "\" is not enrolled at \"", unit_, "\""));
-  }
-  if (!record::VerifySignature(e->public_key, HelloMessage(h), h.signature())) {
-    return absl::UnauthenticatedError(
-        absl::StrCat("hello signature does not verify under the enrolled key of \"", h.unit(), "\""));
-  }
-  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::HandshakeReply> Node::Handshake(const std::string& child) {
@@ -144,126 +89,6 @@ void Node::ObserveReceived(const record::DecodedRecord& r, store::Store::AppendE
     extras->index_puts.emplace_back(
         absl::StrCat("k/", store::RecordKey(r.body.origin(), r.body.seq())), "");
   }
-}
-
-v1::PushReply Node::IngestPush(const std::string& pusher, const v1::PushBatch& batch) {
-  absl::StatusOr<v1::PushReply> reply;
-  {
-    std::lock_guard<std::mutex> lock(write_mu_);
-    reply = IngestPushLocked(pusher, batch);
-  }
-  std::string origin;
-  if (batch.records_size() > 0) {
-    auto first = record::Open(batch.records(0));
-    if (first.ok()) origin = first->body.origin();
-  }
-  v1::PushReply out = reply.ok() ? *std::move(reply) : Refusal(origin, reply.status());
-  const int64_t now = clock_.wall()->NowMillis();
-  UpdateLink("child", pusher, [&](v1::LinkStatus* l) {
-    l->set_last_contact_ms(now);
-    l->set_records_received(l->records_received() + out.stored());
-    if (out.code() != 0) {
-      l->set_refusals(l->refusals() + 1);
-      l->set_last_refusal(out.error());
-    } else {
-      l->set_last_success_ms(now);
-    }
-  });
-  if (out.stored() > 0) NotifyChange();
-  return out;
-}
-
-absl::StatusOr<v1::PushReply> Node::IngestPushLocked(const std::string& pusher,
-                                                     const v1::PushBatch& batch) {
-  if (batch.records().empty()) return absl::InvalidArgumentError("push batch holds no records");
-  std::vector<store::StoredRecord> recs(batch.records_size());
-  for (int i = 0; i < batch.records_size(); ++i) {
-    auto decoded = record::Open(batch.records(i));
-    if (!decoded.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("batch record ", i + 1, ": ", decoded.status().message()));
-    }
-    recs[i].envelope = batch.records(i);
-    recs[i].decoded = *std::move(decoded);
-  }
-  const std::string origin = recs[0].decoded.body.origin();
-  for (size_t i = 0; i < recs.size(); ++i) {
-    const v1::RecordBody& b = recs[i].decoded.body;
-    if (b.origin() != origin) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "batch record ", i + 1, ": origin \"", b.origin(), "\" differs from the batch's \"", origin,
-          "\" (one origin per batch)"));
-    }
-    if (i > 0 && b.seq() != recs[i - 1].decoded.body.seq() + 1) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("batch record ", i + 1, ": seq ", b.seq(), " does not follow seq ",
-                       recs[i - 1].decoded.body.seq(), " (batches are consecutive)"));
-    }
-  }
-  if (!InSubtree(origin, pusher)) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "origin \"", origin, "\" lies outside the subtree of the pushing unit \"", pusher, "\""));
-  }
-  ASSIGN_OR_RETURN(uint64_t frozen, store_->FrozenAt(origin));
-  if (frozen > 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "origin \"", origin, "\" is frozen by a fork at seq ", frozen, "; nothing more is accepted"));
-  }
-
-  v1::PushReply reply;
-  reply.set_origin(origin);
-  ASSIGN_OR_RETURN(store::Head head, store_->GetHead(origin));
-  size_t first_new = 0;
-  for (; first_new < recs.size() && recs[first_new].decoded.body.seq() <= head.seq; ++first_new) {
-    const store::StoredRecord& r = recs[first_new];
-    ASSIGN_OR_RETURN(std::optional<v1::Record> held, store_->GetRecord(origin, r.decoded.body.seq()));
-    if (held && record::RecordId(*held) == r.decoded.id) {
-      reply.set_duplicates(reply.duplicates() + 1);
-      continue;
-    }
-    // Same (origin, seq), different record: a fork if the origin signed it.
-    RETURN_IF_ERROR(trust_.CheckSignature(r.envelope, r.decoded));
-    RETURN_IF_ERROR(store_->RecordFork(r.envelope, r.decoded));
-    return absl::FailedPreconditionError(absl::StrCat(
-        "fork: ", record::Describe(r.decoded.body), " conflicts with the record held at that seq; ",
-        "both are kept as proof and \"", origin, "\" is frozen"));
-  }
-  std::vector<store::StoredRecord> fresh(std::make_move_iterator(recs.begin() + first_new),
-                                         std::make_move_iterator(recs.end()));
-  if (!fresh.empty()) {
-    // Chain continuity from the held head, then the amortised signature
-    // check: every record must fall in a valid enrolment of its origin, and
-    // the last record's signature covers, through the prev hashes, the exact
-    // bytes of every record before it.
-    uint64_t seq = head.seq;
-    std::string id = head.id;
-    for (const store::StoredRecord& r : fresh) {
-      RETURN_IF_ERROR(record::CheckLink(r.decoded, seq, id));
-      RETURN_IF_ERROR(trust_.CheckEnrolled(r.decoded));
-      seq = r.decoded.body.seq();
-      id = r.decoded.id;
-    }
-    RETURN_IF_ERROR(trust_.CheckSignature(fresh.back().envelope, fresh.back().decoded));
-    store::Store::AppendExtras extras;
-    for (const store::StoredRecord& r : fresh) ObserveReceived(r.decoded, &extras);
-    RETURN_IF_ERROR(store_->Append(fresh, nullptr, extras));
-    // Enrolments take effect once stored. One that breaks a trust rule stays
-    // in the log as evidence and grants nothing (DESIGN §4).
-    for (const store::StoredRecord& r : fresh) {
-      if (r.decoded.body.has_unit_enrolled()) trust_.Admit(r.envelope, r.decoded).IgnoreError();
-    }
-    reply.set_stored(static_cast<uint32_t>(fresh.size()));
-    head = store::Head{fresh.back().decoded.body.seq(), fresh.back().decoded.id,
-                       fresh.back().decoded.body.hlc()};
-  }
-  v1::Receipt receipt;
-  receipt.set_parent(unit_);
-  receipt.set_origin(origin);
-  receipt.set_seq(head.seq);
-  receipt.set_head(head.id);
-  receipt.set_time_ms(clock_.wall()->NowMillis());
-  *reply.mutable_receipt() = SignReceipt(receipt);
-  return reply;
 }
 
 v1::SignedReceipt Node::SignReceipt(const v1::Receipt& receipt) const {
@@ -305,11 +130,25 @@ absl::StatusOr<std::vector<v1::PullBatch>> Node::CollectPull(
   const size_t limit = req.max_records() > 0 ? req.max_records() : kDefaultPullRecords;
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(req.wait_ms());
+  std::set<std::pair<std::string, uint64_t>> known_forks;
+  for (const v1::FrontierEntry& e : req.known_forks()) known_forks.emplace(e.origin(), e.seq());
   std::vector<v1::PullBatch> out;
   while (true) {
     const uint64_t seen = changes();
     size_t total = 0;
     out.clear();
+    // Fork proofs the child lacks, of origins on its path or below it.
+    ASSIGN_OR_RETURN(std::vector<v1::ForkProof> proofs,
+                     ForkProofs([&](const std::string& origin, uint64_t seq) {
+                       return (InSubtree(origin, child) || InSubtree(child, origin)) &&
+                              !known_forks.count({origin, seq});
+                     }));
+    if (!proofs.empty()) {
+      v1::PullBatch forks;
+      for (v1::ForkProof& p : proofs) *forks.add_forks() = std::move(p);
+      total += forks.forks_size();
+      out.push_back(std::move(forks));
+    }
     // Only this node's ancestors and itself write records that concern a
     // child from outside its subtree (a sibling's would be authority
     // violations). Root first, so enrolments arrive before what they sign.
@@ -372,13 +211,28 @@ absl::StatusOr<std::vector<v1::PullBatch>> Node::CollectPull(
 }
 
 absl::Status Node::IngestPull(const std::string& parent, const v1::PullBatch& batch) {
+  if (batch.forks_size() > 0) {
+    absl::StatusOr<uint32_t> recorded = IngestForkProofs(parent, ForkSource::kParent, batch.forks());
+    if (!recorded.ok()) {
+      return absl::Status(recorded.status().code(),
+                          absl::StrCat("pulled ", recorded.status().message()));
+    }
+  }
+  if (batch.origin().empty()) {
+    if (batch.records_size() > 0) {
+      return absl::InvalidArgumentError("pulled batch holds records but names no origin");
+    }
+    return absl::OkStatus();
+  }
   size_t stored = 0;
+  bool forked = false;
   {
     std::lock_guard<std::mutex> lock(write_mu_);
     if (InSubtree(batch.origin(), unit_)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "pulled batch names origin \"", batch.origin(), "\" inside this node's own subtree"));
     }
+    ASSIGN_OR_RETURN(uint64_t frozen, store_->FrozenAt(batch.origin()));
     std::vector<store::StoredRecord> recs;
     store::Store::AppendExtras extras;
     extras.sparse = true;
@@ -398,9 +252,20 @@ absl::Status Node::IngestPull(const std::string& parent, const v1::PullBatch& ba
       }
       last_seq = r->body.seq();
       // Sparse records have no chain here: each is checked on its own.
+      RETURN_IF_ERROR(trust_.CheckSignature(env, *r));
+      ASSIGN_OR_RETURN(std::optional<v1::Record> held, store_->GetRecord(r->body.origin(), r->body.seq()));
+      if (held) {
+        if (record::RecordId(*held) == r->id) continue;
+        // Both validly signed at one (origin, seq): a fork, kept as proof.
+        RETURN_IF_ERROR(store_->RecordFork(env, *r));
+        frozen = frozen == 0 ? r->body.seq() : std::min(frozen, r->body.seq());
+        forked = true;
+        continue;
+      }
+      // A frozen origin's records past its fork are not taken (as at push).
+      if (frozen > 0 && r->body.seq() >= frozen) continue;
       // An enrolment signed by a trusted ancestor is admitted at once, so
       // that later records of the batch signed by the enrolled key verify.
-      RETURN_IF_ERROR(trust_.CheckSignature(env, *r));
       if (r->body.has_unit_enrolled()) trust_.Admit(env, *r).IgnoreError();
       ObserveReceived(*r, &extras);
       recs.push_back({env, *std::move(r)});
@@ -411,17 +276,7 @@ absl::Status Node::IngestPull(const std::string& parent, const v1::PullBatch& ba
           "parent moved the pull cursor of \"", batch.origin(), "\" backwards"));
     }
     extras.peer_puts.emplace_back(PullCursorKey(batch.origin()), store::EncodeU64(batch.scanned_to()));
-    absl::Status s = store_->Append(recs, nullptr, extras);
-    if (!s.ok()) {
-      // A pulled record conflicting with one held: keep it as proof.
-      for (const store::StoredRecord& r : recs) {
-        auto held = store_->GetRecord(r.decoded.body.origin(), r.decoded.body.seq());
-        if (held.ok() && *held && record::RecordId(**held) != r.decoded.id) {
-          store_->RecordFork(r.envelope, r.decoded).IgnoreError();
-        }
-      }
-      return s;
-    }
+    RETURN_IF_ERROR(store_->Append(recs, nullptr, extras));
     stored = recs.size();
   }
   const int64_t now = clock_.wall()->NowMillis();
@@ -429,24 +284,7 @@ absl::Status Node::IngestPull(const std::string& parent, const v1::PullBatch& ba
     l->set_records_received(l->records_received() + stored);
     l->set_last_contact_ms(now);
   });
-  if (stored > 0 || batch.scanned_to() > 0) NotifyChange();
-  return absl::OkStatus();
-}
-
-absl::Status Node::IngestRestored(const v1::PullBatch& batch) {
-  if (!InSubtree(batch.origin(), unit_)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "restored batch names origin \"", batch.origin(), "\" outside this node's subtree"));
-  }
-  v1::PushBatch push;
-  *push.mutable_records() = batch.records();
-  absl::StatusOr<v1::PushReply> reply;
-  {
-    std::lock_guard<std::mutex> lock(write_mu_);
-    reply = IngestPushLocked(unit_, push);
-  }
-  RETURN_IF_ERROR(reply.status());
-  if (reply->stored() > 0) NotifyChange();
+  if (stored > 0 || forked || batch.scanned_to() > 0) NotifyChange();
   return absl::OkStatus();
 }
 

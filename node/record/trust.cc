@@ -1,17 +1,47 @@
 #include "node/record/trust.h"
 
+#include <limits>
+
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "aggregator/status_macros.h"
 #include "aggregator/unit_id.h"
 
 namespace rectsync::record {
 namespace {
 
+std::string Utc(int64_t ms) {
+  return absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", absl::FromUnixMillis(ms), absl::UTCTimeZone());
+}
+
+}  // namespace
+
 bool ValidAt(const Enrolment& e, int64_t ms) {
   return ms >= e.valid_from_ms && (e.valid_until_ms == 0 || ms < e.valid_until_ms);
 }
 
-}  // namespace
+const Enrolment* FindSigner(const std::vector<Enrolment>& candidates, const v1::Record& env,
+                            const DecodedRecord& r) {
+  const int64_t ms = HlcMillis(r.body.hlc());
+  for (auto e = candidates.rbegin(); e != candidates.rend(); ++e) {
+    if (ValidAt(*e, ms) && SignatureValid(env, e->public_key)) return &*e;
+  }
+  return nullptr;
+}
+
+int64_t AcceptedUntil(const Enrolment& e, int64_t grace_ms) {
+  if (e.valid_until_ms == 0) return std::numeric_limits<int64_t>::max();
+  return e.valid_until_ms + grace_ms;
+}
+
+absl::Status CheckNotExpired(const Enrolment& e, int64_t now_ms, int64_t grace_ms) {
+  if (now_ms < AcceptedUntil(e, grace_ms)) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "the enrolment of \"", e.unit, "\" expired at ", Utc(e.valid_until_ms), " (grace ",
+      grace_ms / 1000, " s, so nothing signed under it is taken after ",
+      Utc(AcceptedUntil(e, grace_ms)), "); ask \"", e.enroller,
+      "\" to enrol it again (rectsync enrol) and install the new bundle"));
+}
 
 TrustStore::TrustStore(std::string root_public_key) : root_public_key_(std::move(root_public_key)) {}
 
@@ -75,16 +105,43 @@ absl::StatusOr<std::vector<const Enrolment*>> TrustStore::ValidEnrolments(
 }
 
 absl::Status TrustStore::CheckSignature(const v1::Record& env, const DecodedRecord& r) const {
-  ASSIGN_OR_RETURN(std::vector<const Enrolment*> valid, ValidEnrolments(r));
-  for (const Enrolment* e : valid) {
-    if (SignatureValid(env, e->public_key)) return absl::OkStatus();
-  }
+  RETURN_IF_ERROR(ValidEnrolments(r).status());
+  if (FindSigner(by_unit_.at(r.body.origin()), env, r) != nullptr) return absl::OkStatus();
   return absl::UnauthenticatedError(absl::StrCat(
       "record ", Describe(r.body), ": signature does not verify under the enrolled key"));
 }
 
 absl::Status TrustStore::CheckEnrolled(const DecodedRecord& r) const {
   return ValidEnrolments(r).status();
+}
+
+absl::StatusOr<std::vector<const Enrolment*>> TrustStore::Current(const std::string& unit,
+                                                                  int64_t now_ms,
+                                                                  int64_t grace_ms) const {
+  auto it = by_unit_.find(unit);
+  if (it == by_unit_.end() || it->second.empty()) {
+    return absl::PermissionDeniedError(absl::StrCat("\"", unit, "\" is not enrolled here"));
+  }
+  std::vector<const Enrolment*> out;
+  const Enrolment* expired = nullptr;
+  for (auto e = it->second.rbegin(); e != it->second.rend(); ++e) {
+    if (now_ms < e->valid_from_ms) continue;
+    if (now_ms >= AcceptedUntil(*e, grace_ms)) {
+      if (expired == nullptr) expired = &*e;
+      continue;
+    }
+    out.push_back(&*e);
+  }
+  if (!out.empty()) return out;
+  if (expired != nullptr) return CheckNotExpired(*expired, now_ms, grace_ms);
+  return absl::FailedPreconditionError(absl::StrCat(
+      "the enrolment of \"", unit, "\" is not valid yet (from ",
+      Utc(it->second.back().valid_from_ms), ")"));
+}
+
+std::vector<Enrolment> TrustStore::EnrolmentsOf(const std::string& unit) const {
+  auto it = by_unit_.find(unit);
+  return it == by_unit_.end() ? std::vector<Enrolment>{} : it->second;
 }
 
 const Enrolment* TrustStore::Find(const std::string& unit) const {

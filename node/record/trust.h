@@ -26,6 +26,24 @@ struct Enrolment {
   std::string record_id;
 };
 
+// OK iff `e` is valid at `ms` (valid_from <= ms < valid_until; 0 = no expiry).
+bool ValidAt(const Enrolment& e, int64_t ms);
+
+// The enrolment among `candidates` (one unit's, oldest first) that is valid
+// at the record's time and whose key verifies its signature, newest first;
+// nullptr if none. Pure, so callers may run it off their locks.
+const Enrolment* FindSigner(const std::vector<Enrolment>& candidates, const v1::Record& env,
+                            const DecodedRecord& record);
+
+// When records signed under `e` stop being accepted at a first hop, and
+// hellos under it stop being accepted at all: valid_until + grace, or
+// INT64_MAX for an enrolment without expiry.
+int64_t AcceptedUntil(const Enrolment& e, int64_t grace_ms);
+
+// FailedPrecondition (for a hello) naming the expiry and what to do, when
+// `now_ms` is past AcceptedUntil(e, grace_ms).
+absl::Status CheckNotExpired(const Enrolment& e, int64_t now_ms, int64_t grace_ms);
+
 class TrustStore {
  public:
   explicit TrustStore(std::string root_public_key);
@@ -44,6 +62,15 @@ class TrustStore {
   // whose last record's signature, through the hash chain, vouches for all
   // of them (DESIGN §7). PermissionDenied otherwise.
   absl::Status CheckEnrolled(const DecodedRecord& record) const;
+
+  // The enrolments of `unit` whose keys may be used at `now_ms` (valid from
+  // before it, and not past AcceptedUntil), newest first. PermissionDenied
+  // if `unit` is not enrolled; FailedPrecondition naming the expiry and the
+  // way out (re-enrolment) if none is current.
+  absl::StatusOr<std::vector<const Enrolment*>> Current(const std::string& unit, int64_t now_ms,
+                                                        int64_t grace_ms) const;
+  // The enrolments of `unit`, oldest first (a copy, for checks off the lock).
+  std::vector<Enrolment> EnrolmentsOf(const std::string& unit) const;
 
   // The latest enrolment of `unit`, or nullptr.
   const Enrolment* Find(const std::string& unit) const;

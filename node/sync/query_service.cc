@@ -5,6 +5,7 @@
 #include "aggregator/unit_id.h"
 #include "node/daemon/admin_service.h"
 #include "node/sync/credentials.h"
+#include "node/sync/hello.h"
 
 namespace rectsync::sync {
 namespace {
@@ -46,7 +47,8 @@ absl::StatusOr<v1::Summary> LiveSummary(node::Node* node, const v1::SummaryReque
   auto channel = grpc::CreateCustomChannel(via->address(), creds, ChannelArgs(node->options()));
   auto stub = v1::Query::NewStub(channel);
   v1::QuerySummaryRequest req;
-  *req.mutable_hello() = node->MakeHello(via->peer());
+  ASSIGN_OR_RETURN(*req.mutable_hello(),
+                   SignedHello(stub.get(), *node, via->peer(), node->options().call_timeout_ms));
   *req.mutable_request() = request;
   req.mutable_request()->set_unit(unit);
   req.mutable_request()->set_live(true);
@@ -74,6 +76,11 @@ absl::Status QueryService::Allow(const v1::Hello& hello, const std::string& unit
   return absl::OkStatus();
 }
 
+grpc::Status QueryService::Challenge(grpc::ServerContext*, const v1::ChallengeRequest* req,
+                                     v1::ChallengeReply* reply) {
+  return Answer(node_->Challenge(req->unit()), reply);
+}
+
 grpc::Status QueryService::GetSummary(grpc::ServerContext*, const v1::QuerySummaryRequest* req,
                                    v1::Summary* reply) {
   if (absl::Status s = Allow(req->hello(), req->request().unit()); !s.ok()) return ToGrpc(s);
@@ -90,11 +97,26 @@ grpc::Status QueryService::ListProblems(grpc::ServerContext*, const v1::QueryLis
 grpc::Status QueryService::GetProblem(grpc::ServerContext*, const v1::QueryProblemRequest* req,
                                       v1::ProblemDetail* reply) {
   if (absl::Status s = node_->CheckCaller(req->hello()); !s.ok()) return ToGrpc(s);
-  auto detail = node_->GetProblem(req->request().problem_id());
-  if (!detail.ok()) return ToGrpc(detail.status());
-  if (absl::Status s = Allow(req->hello(), detail->state().unit()); !s.ok()) return ToGrpc(s);
-  *reply = *std::move(detail);
-  return grpc::Status::OK;
+  const std::string& caller = req->hello().unit();
+  const std::string& id = req->request().problem_id();
+  // One answer for "outside your subtree" and "no such problem", unless the
+  // id was minted inside the caller's subtree (then the caller may learn
+  // that it does not exist).
+  const absl::Status outside = absl::PermissionDeniedError(absl::StrCat(
+      "problem \"", id, "\" is not one of \"", caller, "\"'s subtree"));
+  const size_t colon = id.rfind(':');
+  const bool minted_inside = colon != std::string::npos &&
+                             aggregator::InSubtree(id.substr(0, colon), caller);
+  // Decide on the stored state alone, before building any detail.
+  auto state = node_->store()->GetProblem(id);
+  if (!state.ok()) return ToGrpc(state.status());
+  if (!*state || !aggregator::InSubtree((*state)->unit(), caller)) {
+    if (!*state && minted_inside) {
+      return ToGrpc(absl::NotFoundError(absl::StrCat("problem_id: unknown problem \"", id, "\"")));
+    }
+    return ToGrpc(outside);
+  }
+  return Answer(node_->GetProblem(id), reply);
 }
 
 grpc::Status QueryService::Reconcile(grpc::ServerContext*, const v1::QueryReconcileRequest* req,

@@ -3,7 +3,10 @@
 // unit asking about units in its own subtree (an ancestor, or an officer's
 // tool holding a unit key). With SummaryRequest.live set, a summary is
 // forwarded to the child node that owns the unit, as deep as addresses are
-// known, so the answer is that node's own. Owns nothing; thread-safe.
+// known, so the answer is that node's own. Every call signs a nonce from
+// Challenge into its hello. A problem outside the caller's subtree is
+// answered PermissionDenied whether or not it exists, so that the answer
+// tells an outsider nothing. Owns nothing; thread-safe.
 #ifndef RECTSYNC_NODE_SYNC_QUERY_SERVICE_H_
 #define RECTSYNC_NODE_SYNC_QUERY_SERVICE_H_
 
@@ -23,6 +26,8 @@ class QueryService final : public v1::Query::Service {
  public:
   explicit QueryService(node::Node* node) : node_(node) {}
 
+  grpc::Status Challenge(grpc::ServerContext*, const v1::ChallengeRequest*,
+                         v1::ChallengeReply*) override;
   grpc::Status GetSummary(grpc::ServerContext*, const v1::QuerySummaryRequest*, v1::Summary*) override;
   grpc::Status ListProblems(grpc::ServerContext*, const v1::QueryListRequest*,
                             v1::ListProblemsReply*) override;

@@ -9,8 +9,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "aggregator/status_macros.h"
+#include "aggregator/unit_id.h"
 #include "node/daemon/admin_service.h"
 #include "node/sync/credentials.h"
+#include "node/sync/hello.h"
 
 namespace rectsync::sync {
 namespace {
@@ -151,7 +153,7 @@ void SyncClient::PullLoop() {
 absl::Status SyncClient::PushOnce() {
   const std::string& me = node_->unit();
   v1::HandshakeRequest hreq;
-  *hreq.mutable_hello() = node_->MakeHello(parent_);
+  ASSIGN_OR_RETURN(*hreq.mutable_hello(), Hello());
   v1::HandshakeReply frontier;
   {
     auto ctx = NewContext(options_.call_timeout_ms);
@@ -199,7 +201,11 @@ absl::Status SyncClient::PushOnce() {
     }
     if (head.seq > parent_seq) work.push_back({origin, parent_seq + 1, head.seq});
   }
-  if (work.empty()) return RelayAttestations();
+  if (work.empty()) {
+    RETURN_IF_ERROR(ReportForks(frozen));
+    return RelayAttestations();
+  }
+  ASSIGN_OR_RETURN(v1::Hello push_hello, Hello());
 
   // One stream; up to kWindow batches in flight, receipts read in order.
   constexpr size_t kWindow = 4;
@@ -250,7 +256,7 @@ absl::Status SyncClient::PushOnce() {
     for (const Work& w : work) {
       for (uint64_t next = w.from; next <= w.to && !refused.count(w.origin);) {
         v1::PushBatch batch;
-        if (first) *batch.mutable_hello() = node_->MakeHello(parent_);
+        if (first) *batch.mutable_hello() = push_hello;
         first = false;
         size_t bytes = 0;
         RETURN_IF_ERROR(node_->store()->ScanOrigin(w.origin, next, [&](uint64_t seq, const v1::Record& r) {
@@ -274,6 +280,7 @@ absl::Status SyncClient::PushOnce() {
   if (!result.ok()) ctx->TryCancel();
   stream->WritesDone();
   grpc::Status gs = stream->Finish();
+  if (result.ok() && gs.ok()) result = ReportForks(frozen);
   if (result.ok() && gs.ok()) result = RelayAttestations();
   if (sent > 0) {
     node_->UpdateLink("parent", parent_, [&](v1::LinkStatus* l) {
@@ -293,7 +300,7 @@ absl::StatusOr<uint64_t> SyncClient::RestoreFromParent() {
     seen = now;
   }
   v1::RestoreRequest req;
-  *req.mutable_hello() = node_->MakeHello(parent_);
+  ASSIGN_OR_RETURN(*req.mutable_hello(), Hello());
   auto ctx = NewContext(options_.call_timeout_ms * 20);
   auto reader = stub_->Restore(ctx.get(), req);
   v1::PullBatch batch;
@@ -313,6 +320,33 @@ absl::StatusOr<uint64_t> SyncClient::RestoreFromParent() {
   return restored;
 }
 
+absl::StatusOr<v1::Hello> SyncClient::Hello() {
+  return SignedHello(stub_.get(), *node_, parent_, options_.call_timeout_ms);
+}
+
+absl::Status SyncClient::ReportForks(const std::map<std::string, uint64_t>& parent_frozen) {
+  // Proofs of this subtree's forks that the parent does not show frozen.
+  const std::string& me = node_->unit();
+  ASSIGN_OR_RETURN(std::vector<v1::ForkProof> proofs,
+                   node_->ForkProofs([&](const std::string& origin, uint64_t seq) {
+                     auto it = parent_frozen.find(origin);
+                     return aggregator::InSubtree(origin, me) &&
+                            (it == parent_frozen.end() || it->second > seq);
+                   }));
+  if (proofs.empty()) return absl::OkStatus();
+  v1::ForkReport req;
+  ASSIGN_OR_RETURN(*req.mutable_hello(), Hello());
+  for (v1::ForkProof& p : proofs) *req.add_proofs() = std::move(p);
+  v1::ForkReportReply reply;
+  auto ctx = NewContext(options_.call_timeout_ms);
+  grpc::Status gs = stub_->ReportForks(ctx.get(), req, &reply);
+  if (!gs.ok()) return Annotate(gs, "report forks");
+  if (reply.recorded() > 0) {
+    spdlog::warn("reported {} fork proof(s) to {}", reply.recorded(), parent_);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status SyncClient::RelayAttestations() {
   // Summary-only units below are held as their attestations alone; they go
   // up the same way, so every ancestor can answer for them.
@@ -324,7 +358,7 @@ absl::Status SyncClient::RelayAttestations() {
     ASSIGN_OR_RETURN(record::DecodedRecord r, record::Open(*env));
     if (!r.body.summary_attested().summary_only()) continue;
     v1::AttestRequest req;
-    *req.mutable_hello() = node_->MakeHello(parent_);
+    ASSIGN_OR_RETURN(*req.mutable_hello(), Hello());
     *req.mutable_record() = *env;
     v1::AttestReply reply;
     auto ctx = NewContext(options_.call_timeout_ms);
@@ -346,7 +380,7 @@ absl::Status SyncClient::AttestOnce() {
   ASSIGN_OR_RETURN(record::DecodedRecord r, record::Open(*latest));
   if (r.body.seq() <= attested_sent_seq_) return absl::OkStatus();
   v1::AttestRequest req;
-  *req.mutable_hello() = node_->MakeHello(parent_);
+  ASSIGN_OR_RETURN(*req.mutable_hello(), Hello());
   *req.mutable_record() = *latest;
   v1::AttestReply reply;
   auto ctx = NewContext(options_.call_timeout_ms);
@@ -361,9 +395,11 @@ absl::Status SyncClient::AttestOnce() {
 
 absl::Status SyncClient::PullOnce(int64_t wait_ms) {
   v1::PullRequest req;
-  *req.mutable_hello() = node_->MakeHello(parent_);
+  ASSIGN_OR_RETURN(*req.mutable_hello(), Hello());
   ASSIGN_OR_RETURN(std::vector<v1::FrontierEntry> cursor, node_->PullCursor());
   for (v1::FrontierEntry& e : cursor) *req.add_cursor() = std::move(e);
+  ASSIGN_OR_RETURN(std::vector<v1::FrontierEntry> forks, node_->KnownForks());
+  for (v1::FrontierEntry& e : forks) *req.add_known_forks() = std::move(e);
   req.set_wait_ms(static_cast<uint32_t>(wait_ms));
   auto ctx = NewContext(options_.call_timeout_ms + wait_ms);
   {

@@ -81,6 +81,12 @@ class SyncClient {
   uint64_t attested_sent_seq_ = 0;            // push thread only
   std::map<std::string, uint64_t> relayed_;   // push thread only: attestations sent up
   absl::Status RelayAttestations();
+  // A hello for one call to the parent, over a nonce it issued (Challenge).
+  absl::StatusOr<v1::Hello> Hello();
+  // Reports the fork proofs of this subtree that the parent lacks
+  // (`parent_frozen`: origin -> seq the parent shows frozen, from the
+  // handshake), so that the freeze travels up.
+  absl::Status ReportForks(const std::map<std::string, uint64_t>& parent_frozen);
   std::thread push_thread_;
   std::thread pull_thread_;
 };

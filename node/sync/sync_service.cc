@@ -1,10 +1,49 @@
 #include "node/sync/sync_service.h"
 
+#include "absl/strings/str_cat.h"
 #include "node/daemon/admin_service.h"
 
 namespace rectsync::sync {
 
 using node::ToGrpc;
+
+namespace {
+
+// Push is the third method of service Sync in proto/rectsync/v1/sync.proto
+// (Challenge, Handshake, Push, ...): its handler is replaced by PushRaw.
+constexpr int kPushMethodIndex = 2;
+
+}  // namespace
+
+absl::Status ParseRaw(grpc::ByteBuffer* raw, google::protobuf::Message* out, absl::string_view what) {
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (raw->Dump(&slices).ok()) {
+    for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  if (!out->ParseFromString(bytes)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, " (", bytes.size(), " bytes) does not parse as ", out->GetTypeName(),
+        ": garbage or a truncated message"));
+  }
+  return absl::OkStatus();
+}
+
+SyncService::SyncService(node::Node* node) : node_(node) {
+  MarkMethodStreamed(
+      kPushMethodIndex,
+      new grpc::internal::BidiStreamingHandler<SyncService, grpc::ByteBuffer, v1::PushReply>(
+          [](SyncService* service, grpc::ServerContext* ctx,
+             grpc::ServerReaderWriter<v1::PushReply, grpc::ByteBuffer>* stream) {
+            return service->PushRaw(ctx, stream);
+          },
+          this));
+}
+
+grpc::Status SyncService::Challenge(grpc::ServerContext*, const v1::ChallengeRequest* req,
+                                    v1::ChallengeReply* reply) {
+  return node::Answer(node_->Challenge(req->unit()), reply);
+}
 
 grpc::Status SyncService::Handshake(grpc::ServerContext*, const v1::HandshakeRequest* req,
                                     v1::HandshakeReply* reply) {
@@ -13,18 +52,25 @@ grpc::Status SyncService::Handshake(grpc::ServerContext*, const v1::HandshakeReq
   return node::Answer(node_->Handshake(req->hello().unit()), reply);
 }
 
-grpc::Status SyncService::Push(grpc::ServerContext* ctx,
-                               grpc::ServerReaderWriter<v1::PushReply, v1::PushBatch>* stream) {
+grpc::Status SyncService::PushRaw(grpc::ServerContext* ctx,
+                                  grpc::ServerReaderWriter<v1::PushReply, grpc::ByteBuffer>* stream) {
+  grpc::ByteBuffer raw;
   v1::PushBatch batch;
-  if (!stream->Read(&batch)) return grpc::Status::OK;
+  if (!stream->Read(&raw)) return grpc::Status::OK;
+  if (absl::Status s = ParseRaw(&raw, &batch, "push message 1"); !s.ok()) return ToGrpc(s);
   if (absl::Status s = node_->CheckHello(batch.hello()); !s.ok()) return ToGrpc(s);
   const std::string pusher = batch.hello().unit();
-  do {
+  for (int n = 1;; ++n) {
     if (ctx->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "push cancelled");
     // A refused batch is answered in the stream; the child goes on with its
     // other origins.
     if (!stream->Write(node_->IngestPush(pusher, batch))) break;
-  } while (stream->Read(&batch));
+    if (!stream->Read(&raw)) break;
+    batch.Clear();
+    if (absl::Status s = ParseRaw(&raw, &batch, absl::StrCat("push message ", n + 1)); !s.ok()) {
+      return ToGrpc(s);
+    }
+  }
   return grpc::Status::OK;
 }
 
@@ -46,6 +92,16 @@ grpc::Status SyncService::Attest(grpc::ServerContext*, const v1::AttestRequest* 
   if (absl::Status s = node_->CheckHello(req->hello()); !s.ok()) return ToGrpc(s);
   node_->NoteAdvertised(req->hello());
   return ToGrpc(node_->IngestAttestation(req->hello().unit(), req->record()));
+}
+
+grpc::Status SyncService::ReportForks(grpc::ServerContext*, const v1::ForkReport* req,
+                                      v1::ForkReportReply* reply) {
+  if (absl::Status s = node_->CheckHello(req->hello()); !s.ok()) return ToGrpc(s);
+  auto recorded = node_->IngestForkProofs(req->hello().unit(), node::Node::ForkSource::kChild,
+                                          req->proofs());
+  if (!recorded.ok()) return ToGrpc(recorded.status());
+  reply->set_recorded(*recorded);
+  return grpc::Status::OK;
 }
 
 grpc::Status SyncService::Restore(grpc::ServerContext* ctx, const v1::RestoreRequest* req,

@@ -18,6 +18,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "node/daemon/config.h"
+#include "node/sync/hello.h"
 
 namespace rectsync::testing {
 namespace {
@@ -170,6 +171,12 @@ void BuildChain(Cluster& c, bool villages_listen) {
   c.Add(kTown, "秣陵街道", v1::LEVEL_TOWNSHIP, kCounty, true);
   c.Add(kVillage1, "下沃社区", v1::LEVEL_VILLAGE, kTown, villages_listen);
   c.Add(kVillage2, "东山村", v1::LEVEL_VILLAGE, kTown, villages_listen);
+}
+
+v1::Hello ChallengedHello(v1::Sync::Stub* stub, const node::Node& node, const std::string& parent) {
+  absl::StatusOr<v1::Hello> h = sync::SignedHello(stub, node, parent, 10000);
+  EXPECT_TRUE(h.ok()) << h.status();
+  return h.ok() ? *std::move(h) : v1::Hello();
 }
 
 bool WaitFor(const std::function<bool()>& done, int timeout_ms) {

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "node/cli/client.h"
 #include "node/daemon/node.h"
+#include "rectsync/v1/sync.grpc.pb.h"
 
 namespace rectsync::testing {
 
@@ -70,6 +71,10 @@ void BuildChain(Cluster& c, bool villages_listen = false);
 
 // Polls `done` every 20 ms until it is true or `timeout_ms` passes.
 bool WaitFor(const std::function<bool()>& done, int timeout_ms = 20000);
+
+// A hello from `node` for one call to the server behind `stub`, over a
+// nonce from its Challenge (fails the test when the challenge fails).
+v1::Hello ChallengedHello(v1::Sync::Stub* stub, const node::Node& node, const std::string& parent);
 
 // Convenience Admin calls; they fail the test on error.
 v1::Summary Summary(cli::NodeClient& c, const std::string& unit = "");

@@ -220,7 +220,7 @@ class HostileChildTest : public ::testing::Test {
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     auto stream = stub_->Push(&ctx);
     v1::PushBatch batch;
-    *batch.mutable_hello() = hello ? *hello : hostile_->MakeHello(kTown);
+    *batch.mutable_hello() = hello ? *hello : Hello();
     for (const auto& r : records) *batch.add_records() = r;
     v1::PushReply reply;
     if (!stream->Write(batch) || !stream->Read(&reply)) {
@@ -235,10 +235,13 @@ class HostileChildTest : public ::testing::Test {
     return reply;
   }
 
+  // A hello for one call to the township, over a nonce it issued.
+  v1::Hello Hello() { return ChallengedHello(stub_.get(), *hostile_, kTown); }
+
   // What the township holds of the hostile's log.
   uint64_t TownHead() {
     v1::HandshakeRequest req;
-    *req.mutable_hello() = hostile_->MakeHello(kTown);
+    *req.mutable_hello() = Hello();
     v1::HandshakeReply reply;
     grpc::ClientContext ctx;
     EXPECT_TRUE(stub_->Handshake(&ctx, req, &reply).ok());
@@ -278,7 +281,7 @@ TEST_F(HostileChildTest, RefusesWhatIsNotAuthenticAndInItsSubtree) {
   }
   // A hello signed by another key.
   {
-    v1::Hello h = hostile_->MakeHello(kTown);
+    v1::Hello h = Hello();
     std::string sig = h.signature();
     sig[7] ^= 1;
     h.set_signature(sig);
