@@ -75,7 +75,7 @@ void Cluster::AddRoot(const std::string& unit, const std::string& name) {
 }
 
 void Cluster::Add(const std::string& unit, const std::string& name, v1::Level level,
-                  const std::string& parent, bool listen) {
+                  const std::string& parent, bool listen, int64_t valid_until_ms) {
   Member m;
   m.unit = unit;
   m.dir = absl::StrCat(root_, "/n", members_.size());
@@ -88,6 +88,7 @@ void Cluster::Add(const std::string& unit, const std::string& name, v1::Level le
   req.set_name(name);
   req.set_level(level);
   req.set_public_key(pk);
+  req.set_valid_until_ms(valid_until_ms);
   v1::EnrollmentBundle bundle;
   {
     auto c = Client(parent);

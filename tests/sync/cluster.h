@@ -35,8 +35,9 @@ class Cluster {
 
   // Adds the root, or a unit enrolled by `parent` (already added).
   void AddRoot(const std::string& unit, const std::string& name);
+  // `valid_until_ms`: the enrolment's expiry (0: none).
   void Add(const std::string& unit, const std::string& name, v1::Level level,
-           const std::string& parent, bool listen);
+           const std::string& parent, bool listen, int64_t valid_until_ms = 0);
   // Extra node.toml lines for a member (written before it is started).
   void Configure(const std::string& unit, const std::map<std::string, std::string>& settings);
 
