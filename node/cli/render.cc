@@ -188,12 +188,23 @@ json SummaryJson(const v1::Summary& s) {
 }
 
 json VerifyJson(const v1::VerifyReply& v) {
+  json vouched = json::array();
+  for (const v1::VouchedRecord& r : v.vouched()) {
+    vouched.push_back({{"origin", r.origin()},
+                       {"seq", r.seq()},
+                       {"id", record::ToHex(r.id())},
+                       {"vouched_by_seq", r.vouched_by_seq()}});
+  }
+  json ineffective = json::array();
+  for (const std::string& e : v.ineffective_enrolments()) ineffective.push_back(e);
   return json{{"ok", v.ok()},
               {"records", v.records()},
               {"origins", v.origins()},
               {"first_bad_origin", v.first_bad_origin()},
               {"first_bad_seq", v.first_bad_seq()},
-              {"reason", v.reason()}};
+              {"reason", v.reason()},
+              {"vouched", vouched},
+              {"ineffective_enrolments", ineffective}};
 }
 
 std::string DescribeEvent(Lang lang, const v1::RecordBody& b) {
@@ -367,6 +378,14 @@ std::string RenderVerify(Lang lang, const v1::VerifyReply& v) {
       << Label(lang, "f/origins") << "\n";
   if (!v.ok()) {
     out << "  " << v.first_bad_origin() << "#" << v.first_bad_seq() << ": " << v.reason() << "\n";
+  }
+  for (const v1::VouchedRecord& r : v.vouched()) {
+    out << "  " << Label(lang, "f/vouched") << " " << r.origin() << "#" << r.seq() << " ("
+        << record::ToHex(r.id()).substr(0, 16) << "): " << Label(lang, "f/vouched_by") << " "
+        << r.origin() << "#" << r.vouched_by_seq() << "\n";
+  }
+  for (const std::string& e : v.ineffective_enrolments()) {
+    out << "  " << Label(lang, "f/ineffective_enrolment") << " " << e << "\n";
   }
   return out.str();
 }

@@ -60,7 +60,7 @@ total_s=$(($(date +%s) - t0))
 q() { jq -rs "($1) // \"-\"" "$out" 2>/dev/null || echo "-"; }
 row() { printf '%-50s | %-32s | %-40s | %s\n' "$1" "$2" "$3" "$4"; }
 first() { q "[.[] | select(.bench==\"$1\")][0] | $2"; }
-ingest() { q "[.[] | select(.bench==\"parent_ingest\" and .sync_writes==$1)][0] | $2"; }
+ingest() { q "[.[] | select(.bench==\"parent_ingest\" and .sync_writes==$1 and .hop==\"$2\")][0] | $3"; }
 fmt() { [ "$1" = "-" ] && echo "-" || printf "$2" "$1"; }
 # ratio A B [MIN|MAX LIMIT]: A / B, three significant figures; with a limit,
 # flags a ratio below MIN or above MAX as missing its aim.
@@ -90,10 +90,12 @@ for mode in sync nosync; do
   n=$(first local_append ".node_${mode}_rps"); r=$(first local_append ".raw_${mode}_rps")
   row "local append, $label (Node::Append)" "$(fmt "$n" '%s rec/s')" "raw RocksDB $(fmt "$r" '%s rec/s')" "$(ratio "$n" "$r")"
 done
-for s in true false; do
-  label=$([ $s = true ] && echo "fsync on" || echo "fsync off")
-  n=$(ingest $s .node_records_per_s); r=$(ingest $s .raw_records_per_s)
-  row "parent ingest, $label (Node::IngestPush)" "$(fmt "$n" '%s rec/s')" "raw RocksDB $(fmt "$r" '%s rec/s'); aim >= 0.5" "$(ratio "$n" "$r" MIN 0.5)"
+for mode in "true first" "true relay" "false first"; do
+  set -- $mode
+  label=$([ "$1" = true ] && echo "fsync on" || echo "fsync off")
+  hop=$([ "$2" = first ] && echo "first hop, every signature" || echo "relayed, one signature per batch")
+  n=$(ingest "$1" "$2" .node_records_per_s); r=$(ingest "$1" "$2" .raw_records_per_s)
+  row "parent ingest, $label, $hop" "$(fmt "$n" '%s rec/s')" "raw RocksDB $(fmt "$r" '%s rec/s'); aim >= 0.5" "$(ratio "$n" "$r" MIN 0.5)"
 done
 p50=$(first propagation_latency .p50_ms); p99=$(first propagation_latency .p99_ms)
 row "propagation, 3 hops (rectsyncd), p50" "$(fmt "$p50" '%s ms')" "" ""
