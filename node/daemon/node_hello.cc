@@ -87,7 +87,8 @@ absl::Status Node::CheckCaller(const v1::Hello& h) {
   {
     std::lock_guard<std::mutex> lock(write_mu_);
     ASSIGN_OR_RETURN(std::vector<const record::Enrolment*> current,
-                     trust_.Current(h.unit(), now, options_.enrolment_grace_ms));
+                     trust_.Current(h.unit(), now, options_.enrolment_grace_ms,
+                                                   options_.max_clock_skew_ms));
     bool signed_ok = false;
     for (const record::Enrolment* e : current) {
       signed_ok = signed_ok || record::VerifySignature(e->public_key, HelloMessage(h), h.signature());

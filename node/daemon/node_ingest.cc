@@ -193,6 +193,8 @@ absl::StatusOr<v1::PushReply> Node::IngestChainLocked(const std::string& pusher,
     // to body and signature), the exact bytes of every record before it.
     uint64_t seq = head.seq;
     std::string id = head.id;
+    const std::vector<record::Enrolment> enrolments =
+        hop == Hop::kFirst ? trust_.EnrolmentsOf(origin) : std::vector<record::Enrolment>{};
     for (size_t i = 0; i < fresh.size(); ++i) {
       const store::StoredRecord& r = fresh[i];
       RETURN_IF_ERROR(record::CheckLink(r.decoded, seq, id));
@@ -200,7 +202,7 @@ absl::StatusOr<v1::PushReply> Node::IngestChainLocked(const std::string& pusher,
       if (hop == Hop::kFirst) {
         const std::string& key = signers[first_new + i];
         const record::Enrolment* signer = nullptr;
-        for (const record::Enrolment& e : trust_.EnrolmentsOf(origin)) {
+        for (const record::Enrolment& e : enrolments) {
           if (e.public_key == key && record::ValidAt(e, record::HlcMillis(r.decoded.body.hlc()))) {
             signer = &e;
           }

@@ -117,7 +117,8 @@ absl::Status TrustStore::CheckEnrolled(const DecodedRecord& r) const {
 
 absl::StatusOr<std::vector<const Enrolment*>> TrustStore::Current(const std::string& unit,
                                                                   int64_t now_ms,
-                                                                  int64_t grace_ms) const {
+                                                                  int64_t grace_ms,
+                                                                  int64_t skew_ms) const {
   auto it = by_unit_.find(unit);
   if (it == by_unit_.end() || it->second.empty()) {
     return absl::PermissionDeniedError(absl::StrCat("\"", unit, "\" is not enrolled here"));
@@ -125,7 +126,7 @@ absl::StatusOr<std::vector<const Enrolment*>> TrustStore::Current(const std::str
   std::vector<const Enrolment*> out;
   const Enrolment* expired = nullptr;
   for (auto e = it->second.rbegin(); e != it->second.rend(); ++e) {
-    if (now_ms < e->valid_from_ms) continue;
+    if (now_ms + skew_ms < e->valid_from_ms) continue;
     if (now_ms >= AcceptedUntil(*e, grace_ms)) {
       if (expired == nullptr) expired = &*e;
       continue;

@@ -64,11 +64,12 @@ class TrustStore {
   absl::Status CheckEnrolled(const DecodedRecord& record) const;
 
   // The enrolments of `unit` whose keys may be used at `now_ms` (valid from
-  // before it, and not past AcceptedUntil), newest first. PermissionDenied
+  // before now + `skew_ms`, the clock difference tolerated between the
+  // enroller and this node, and not past AcceptedUntil), newest first. PermissionDenied
   // if `unit` is not enrolled; FailedPrecondition naming the expiry and the
   // way out (re-enrolment) if none is current.
   absl::StatusOr<std::vector<const Enrolment*>> Current(const std::string& unit, int64_t now_ms,
-                                                        int64_t grace_ms) const;
+                                                        int64_t grace_ms, int64_t skew_ms) const;
   // The enrolments of `unit`, oldest first (a copy, for checks off the lock).
   std::vector<Enrolment> EnrolmentsOf(const std::string& unit) const;
 
