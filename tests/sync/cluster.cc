@@ -180,6 +180,27 @@ v1::Hello ChallengedHello(v1::Sync::Stub* stub, const node::Node& node, const st
   return h.ok() ? *std::move(h) : v1::Hello();
 }
 
+v1::PushReply PushOneBatch(v1::Sync::Stub* stub, const v1::Hello& hello,
+                           const std::vector<v1::Record>& records) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto stream = stub->Push(&ctx);
+  v1::PushBatch batch;
+  *batch.mutable_hello() = hello;
+  for (const auto& r : records) *batch.add_records() = r;
+  v1::PushReply reply;
+  const bool answered = stream->Write(batch) && stream->Read(&reply);
+  stream->WritesDone();
+  grpc::Status s = stream->Finish();
+  if (!answered) {
+    reply.set_code(s.error_code());
+    reply.set_error(s.error_message());
+  } else {
+    EXPECT_TRUE(s.ok()) << s.error_message();
+  }
+  return reply;
+}
+
 bool WaitFor(const std::function<bool()>& done, int timeout_ms) {
   const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < end) {

@@ -77,6 +77,11 @@ bool WaitFor(const std::function<bool()>& done, int timeout_ms = 20000);
 // nonce from its Challenge (fails the test when the challenge fails).
 v1::Hello ChallengedHello(v1::Sync::Stub* stub, const node::Node& node, const std::string& parent);
 
+// Pushes one batch under `hello` in a stream of its own: the reply, or the
+// stream's status as a refusal when there is none.
+v1::PushReply PushOneBatch(v1::Sync::Stub* stub, const v1::Hello& hello,
+                           const std::vector<v1::Record>& records);
+
 // Convenience Admin calls; they fail the test on error.
 v1::Summary Summary(cli::NodeClient& c, const std::string& unit = "");
 v1::SyncStatusReply SyncStatus(cli::NodeClient& c);

@@ -216,23 +216,7 @@ class HostileChildTest : public ::testing::Test {
 
   // Pushes one batch in its own stream; returns the reply (or the stream error).
   v1::PushReply Push(const std::vector<v1::Record>& records, const v1::Hello* hello = nullptr) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    auto stream = stub_->Push(&ctx);
-    v1::PushBatch batch;
-    *batch.mutable_hello() = hello ? *hello : Hello();
-    for (const auto& r : records) *batch.add_records() = r;
-    v1::PushReply reply;
-    if (!stream->Write(batch) || !stream->Read(&reply)) {
-      stream->WritesDone();
-      grpc::Status s = stream->Finish();
-      reply.set_code(s.error_code());
-      reply.set_error(s.error_message());
-      return reply;
-    }
-    stream->WritesDone();
-    EXPECT_TRUE(stream->Finish().ok());
-    return reply;
+    return PushOneBatch(stub_.get(), hello ? *hello : Hello(), records);
   }
 
   // A hello for one call to the township, over a nonce it issued.

@@ -77,21 +77,7 @@ class OutsideClient {
     return PushWith(Hello(), records);
   }
   v1::PushReply PushWith(const v1::Hello& hello, const std::vector<v1::Record>& records) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    auto stream = sync_->Push(&ctx);
-    v1::PushBatch batch;
-    *batch.mutable_hello() = hello;
-    for (const auto& r : records) *batch.add_records() = r;
-    v1::PushReply reply;
-    const bool answered = stream->Write(batch) && stream->Read(&reply);
-    stream->WritesDone();
-    grpc::Status s = stream->Finish();
-    if (!answered) {
-      reply.set_code(s.error_code());
-      reply.set_error(s.error_message());
-    }
-    return reply;
+    return PushOneBatch(sync_.get(), hello, records);
   }
 
   // A record of `origin` sealed with this client's key.
