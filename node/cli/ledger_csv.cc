@@ -128,7 +128,8 @@ std::string Reason(const absl::Status& s) {
   return std::string(colon == m.npos ? m : m.substr(colon + 2));
 }
 
-// "" or a date as YYYY-MM-DD, from the forms Excel writes back.
+}  // namespace
+
 absl::StatusOr<std::string> NormalizeDate(absl::string_view cell) {
   std::string s = Trim(cell);
   if (s.empty()) return s;
@@ -148,7 +149,6 @@ absl::StatusOr<std::string> NormalizeDate(absl::string_view cell) {
   return date;
 }
 
-// Yuan ("1234.5", "1,234.50") to fen; empty is 0.
 absl::StatusOr<int64_t> ParseFen(absl::string_view cell) {
   std::string s = Trim(cell);
   if (s.empty()) return 0;
@@ -189,7 +189,6 @@ absl::StatusOr<int64_t> ParseFen(absl::string_view cell) {
   return fen;
 }
 
-// A count of people or rules; empty is 0.
 absl::StatusOr<int64_t> ParseCount(absl::string_view cell) {
   std::string s = Trim(cell);
   if (s.empty()) return 0;
@@ -204,6 +203,8 @@ absl::StatusOr<int64_t> ParseCount(absl::string_view cell) {
   }
   return std::stoll(s);
 }
+
+namespace {
 
 std::string FenAsYuan(int64_t fen) {
   return absl::StrCat(fen / 100, ".", fen % 100 < 10 ? "0" : "", fen % 100);

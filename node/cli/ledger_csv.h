@@ -70,6 +70,16 @@ std::vector<CsvRow> ReadCsv(absl::string_view text);
 // One row, quoted where needed, ending in CRLF.
 std::string CsvLine(const std::vector<std::string>& fields);
 
+// --- Cells, as officers type them (also the console's form fields) ---
+
+// "" or a date as YYYY-MM-DD, from the forms Excel writes back (2024/3/1,
+// 2024.3.1, 2024年3月1日). InvalidArgument naming the bad text.
+absl::StatusOr<std::string> NormalizeDate(absl::string_view cell);
+// Yuan ("1234.5", "1,234.50") to fen; empty is 0.
+absl::StatusOr<int64_t> ParseFen(absl::string_view cell);
+// A count of people or rules; empty is 0.
+absl::StatusOr<int64_t> ParseCount(absl::string_view cell);
+
 // --- Export ---
 
 struct ExportOptions {

@@ -42,7 +42,8 @@ absl::StatusOr<NodeOptions> LoadConfig(const std::string& path) {
                                    "push_interval_ms", "pull_wait_ms", "backoff_min_ms",
                                    "backoff_max_ms", "batch_records", "max_message_mb",
                                    "call_timeout_ms", "advertise", "attest_interval_ms", "uplink",
-                                   "enrolment_grace_ms"};
+                                   "enrolment_grace_ms", "console_listen", "console_session_idle_ms",
+                                   "console_stale_after_ms"};
     bool known = false;
     for (const char* k : kKnown) known |= key.str() == k;
     if (!known) return bad(std::string(key.str()), "is not a known setting");
@@ -89,6 +90,9 @@ absl::StatusOr<NodeOptions> LoadConfig(const std::string& path) {
   RETURN_IF_ERROR(str("listen", &o.listen));
   RETURN_IF_ERROR(str("parent", &o.parent));
   RETURN_IF_ERROR(str("advertise", &o.advertise));
+  RETURN_IF_ERROR(str("console_listen", &o.console_listen));
+  RETURN_IF_ERROR(num("console_session_idle_ms", 60000, 7LL * 86400000, &o.console_session_idle_ms));
+  RETURN_IF_ERROR(num("console_stale_after_ms", 1000, 365LL * 86400000, &o.console_stale_after_ms));
   RETURN_IF_ERROR(str("uplink", &o.uplink));
   if (o.uplink != "full" && o.uplink != "summary") return bad("uplink", "must be \"full\" or \"summary\"");
   RETURN_IF_ERROR(num("attest_interval_ms", 0, 86400000, &o.attest_interval_ms));
@@ -137,6 +141,13 @@ absl::StatusOr<NodeOptions> LoadConfig(const std::string& path) {
       }
     }
   }
+  // The console uses the node's certificate when it has one; without TLS
+  // it serves loopback only, like the sync port.
+  if (!o.console_listen.empty() && !tls && !IsLoopback(o.console_listen)) {
+    return bad("console_listen", absl::StrCat("\"", o.console_listen,
+                                              "\" is not a loopback address; without tls_cert and "
+                                              "tls_key the console is loopback-only"));
+  }
   return o;
 }
 
@@ -173,6 +184,9 @@ absl::Status WriteConfig(const NodeOptions& o) {
   str("listen", o.listen, d.listen);
   str("advertise", o.advertise, d.advertise);
   str("uplink", o.uplink, d.uplink);
+  str("console_listen", o.console_listen, d.console_listen);
+  num("console_session_idle_ms", o.console_session_idle_ms, d.console_session_idle_ms);
+  num("console_stale_after_ms", o.console_stale_after_ms, d.console_stale_after_ms);
   str("parent", o.parent, d.parent);
   if (o.parent_unit != aggregator::ParentUnit(o.unit)) str("parent_unit", o.parent_unit, d.parent_unit);
   if (o.plaintext) t.insert("plaintext", true);

@@ -42,6 +42,16 @@ struct NodeOptions {
   // (SummaryAttested) to its parent when it changed. Default 60000 ms.
   int64_t attest_interval_ms = 60000;
 
+  // --- The officers' web console (node/console). ---
+  // "host:port" it serves on ("" = off). HTTPS with tls_cert/tls_key when
+  // they are set; otherwise loopback addresses only.
+  std::string console_listen;
+  // A console session ends after this long without a request. Default 8 h.
+  int64_t console_session_idle_ms = 8LL * 3600 * 1000;
+  // A child link without contact for this long is marked stale on the
+  // overview. Default 15 min.
+  int64_t console_stale_after_ms = 15LL * 60 * 1000;
+
   // --- Sync with the parent (DESIGN §7). ---
   // The parent's gRPC address, "host:port" ("" = this node has no parent link).
   std::string parent;

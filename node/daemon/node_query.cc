@@ -48,6 +48,9 @@ absl::StatusOr<v1::ListProblemsReply> Node::ListProblems(const v1::ListProblemsR
   RETURN_IF_ERROR(aggregator::ValidateUnitId(subtree, "unit"));
   ASSIGN_OR_RETURN(int64_t today,
                    aggregator::ParseDate(req.today().empty() ? Today() : req.today(), "today"));
+  if (!req.deadline_before().empty()) {
+    RETURN_IF_ERROR(aggregator::ParseDate(req.deadline_before(), "deadline_before").status());
+  }
   std::string after_unit, after_id;
   if (!req.page_token().empty()) {
     size_t nl = req.page_token().find('@');
@@ -60,6 +63,16 @@ absl::StatusOr<v1::ListProblemsReply> Node::ListProblems(const v1::ListProblemsR
     if (req.status() != v1::STATUS_UNSPECIFIED && s.status() != req.status()) return true;
     if (!req.category().empty() && s.category() != req.category()) return true;
     if (req.source() != v1::SOURCE_UNSPECIFIED && s.source() != req.source()) return true;
+    if (!req.inspection_id().empty() && s.inspection_id() != req.inspection_id()) return true;
+    if (!req.deadline_before().empty() &&
+        (s.deadline().empty() || s.deadline() > req.deadline_before())) {
+      return true;
+    }
+    if (!req.text().empty() && s.problem_id().find(req.text()) == std::string::npos &&
+        s.title().find(req.text()) == std::string::npos &&
+        s.detail().find(req.text()) == std::string::npos) {
+      return true;
+    }
     std::string colour = aggregator::Colour(s, today, options_.yellow_days);
     if (!req.colour().empty() && colour != req.colour()) return true;
     if (req.overdue() && colour != "red") return true;

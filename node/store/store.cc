@@ -498,6 +498,21 @@ absl::StatusOr<std::vector<v1::Record>> Store::Enrolments() const {
   return out;
 }
 
+absl::StatusOr<std::vector<v1::Record>> Store::Inspections() const {
+  std::vector<v1::Record> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_));
+  for (it->Seek("i/"); it->Valid() && it->key().starts_with("i/"); it->Next()) {
+    absl::Status status;
+    std::string v = GetOrEmpty(records_, it->value().ToString(), &status);
+    RETURN_IF_ERROR(status);
+    if (v.empty()) return absl::DataLossError("inspection index names a record that is not stored");
+    ASSIGN_OR_RETURN(v1::Record env, ParseStored<v1::Record>(v, "inspection record"));
+    out.push_back(std::move(env));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "scan inspections"));
+  return out;
+}
+
 absl::StatusOr<bool> Store::HasInspection(const std::string& inspection_id) const {
   absl::Status status;
   std::string v = GetOrEmpty(index_, absl::StrCat("i/", inspection_id), &status);

@@ -136,6 +136,8 @@ class Store {
   absl::StatusOr<std::vector<v1::Record>> Enrolments() const;
 
   absl::StatusOr<bool> HasInspection(const std::string& inspection_id) const;
+  // Envelopes of the InspectionOpened records held, by inspection id.
+  absl::StatusOr<std::vector<v1::Record>> Inspections() const;
 
   absl::StatusOr<std::optional<v1::ProblemState>> GetProblem(const std::string& id) const;
   // Problems whose responsible unit lies in `subtree`, by unit then id.
