@@ -40,6 +40,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "rectsync/v1/record.pb.h"
 #include "rectsync/v1/state.pb.h"

@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include "rocksdb/db.h"
+
 #include <sstream>
 
 #include "absl/strings/match.h"

