@@ -27,6 +27,7 @@
 #                    DIR/run/<same>.pid its pid, DIR/enrollments/ the enrolment files.
 #   --bin BUILD_DIR  the build directory holding node/cli/rectsync and node/daemon/rectsyncd
 #                    (default $RECTSYNC_BUILD_DIR, else build); relative to the repository.
+#   RECTSYNC_CONSOLE_BASE     when set, each unit serves its web console on 127.0.0.1:(this + its index)
 #   RECTSYNC_CLUSTER_TIMEOUT  seconds to wait for a daemon's "ready" (default 30).
 #
 # Exit status: 0 ok, 1 a step failed (the message names the unit and the step), 2 usage.
@@ -424,6 +425,10 @@ write_config() {
       want+="parent_unit = $(toml_str "${U_PARENT_ID[i]}")"$'\n'
   fi
   if [ "${U_LISTEN[i]}" = true ] || [ "$i" != "$ROOT" ]; then want+="plaintext = true"$'\n'; fi
+  # RECTSYNC_CONSOLE_BASE=PORT: every unit serves its web console on PORT + its index.
+  if [ -n "${RECTSYNC_CONSOLE_BASE:-}" ]; then
+    want+="console_listen = $(toml_str "127.0.0.1:$((RECTSYNC_CONSOLE_BASE + i))")"$'\n'
+  fi
   # Unit settings override defaults.
   local -A seen=()
   local settings=""
@@ -440,7 +445,7 @@ write_config() {
   done <<<"$D_SET"
   want+=$settings
   # Drop owned keys, marked lines and every key about to be written; append the wanted lines.
-  local drop="listen parent parent_unit plaintext"
+  local drop="listen parent parent_unit plaintext console_listen"
   while IFS= read -r line; do
     if [ -n "$line" ]; then drop+=" ${line%% *}"; fi
   done <<<"$settings"

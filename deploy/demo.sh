@@ -63,12 +63,24 @@ wait_for() {  # wait_for SECONDS 'CONDITION': until the shell CONDITION holds
 CITY=9901 COUNTY=9901/990101 TOWN=9901/990101/990101001 STREET=9901/990101/990101002
 VILLAGE=9901/990101/990101001/990101001001
 export RECTSYNC_AUTHOR=demo
+# Every unit serves its web console (控制台) on 127.0.0.1:8400 + its index.
+export RECTSYNC_CONSOLE_BASE=${RECTSYNC_CONSOLE_BASE:-8400}
+console_url() { echo "http://$(sed -n 's/^console_listen = "\(.*\)".*/\1/p' "$(cluster dir "$1")/node.toml")"; }
 
 step "1. 启动层级 Starting the hierarchy: one rectsyncd per unit of deploy/topology.toml"
 cluster down >/dev/null 2>&1 || true
 rm -rf "$dir"
 trap '[ $keep = 1 ] || cluster down >/dev/null 2>&1 || true' EXIT
 cluster up
+
+step "1b. 控制台账户 Console accounts: admin, clerk (办事员) and reviewer (审核员) on five nodes"
+for u in $CITY $COUNTY $TOWN $STREET $VILLAGE; do
+  for role in admin clerk reviewer; do
+    echo "rectsync-demo" | at "$u" user add "$role" --role "$role" --display "演示$role" >/dev/null
+  done
+  printf '  %-40s %s\n' "$u" "$(console_url "$u")"
+done
+echo "  log in as admin, clerk or reviewer with password rectsync-demo"
 
 step "2. 城关镇离线 Township 城关镇 goes offline; its village 城东村 imports its ledger (台账) anyway"
 cluster stop 城关镇
@@ -127,11 +139,18 @@ expect "示范县 problems resolved" "$(jq -r '.figures["2023/problems_resolved"
 for n in $CITY $COUNTY $TOWN $VILLAGE; do
   expect "$n ledger verifies" "$(at $n --json verify | jq -r .ok)" true
 done
+expect "the city's console answers /healthz" "$(curl -s "$(console_url $CITY)/healthz" | cut -d' ' -f1)" ok
 
 if [ $keep = 1 ]; then
   step "集群保持运行 The cluster keeps running. Explore it:"
   cat <<EOT
   bash deploy/cluster.sh --dir $dir status
+  web consoles (log in as admin / clerk / reviewer, password rectsync-demo):
+    city     $(console_url $CITY)
+    county   $(console_url $COUNTY)
+    township $(console_url $TOWN)
+    street   $(console_url $STREET)
+    village  $(console_url $VILLAGE)
   eval "\$(bash deploy/cluster.sh --dir $dir env 示范市)"; $R summary
   $R summary --unit $VILLAGE --live          # asked of the village node itself
   $R problem ls --unit $VILLAGE --overdue

@@ -8,7 +8,8 @@ RECTSYNC_PACKAGES=(
   protobuf-compiler libprotobuf-dev protobuf-compiler-grpc libgrpc++-dev
   librocksdb-dev libsodium-dev
   libcli11-dev libtomlplusplus-dev libspdlog-dev nlohmann-json3-dev libcpp-httplib-dev
-  libgtest-dev libgmock-dev libbenchmark-dev jq
+  libgtest-dev libgmock-dev libbenchmark-dev jq curl
+  libssl-dev zlib1g-dev libbrotli-dev
 )
 
 rectsync_install_deps() {

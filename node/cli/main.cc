@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "aggregator/status_macros.h"
 #include "node/cli/client.h"
+#include "node/cli/cmd_user.h"
 #include "node/cli/labels.h"
 #include "node/cli/ledger_csv.h"
 #include "node/cli/render.h"
@@ -785,6 +786,8 @@ int Main(int argc, char** argv) {
   });
 
   // whoami
+  AddUserCommands(app, &ctx.node_dir, &ctx.json, &action);
+
   auto* whoami = app.add_subcommand("whoami", "this node's unit, key and head");
   whoami->callback([&] {
     action = [&]() -> absl::Status {

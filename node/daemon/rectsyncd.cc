@@ -14,6 +14,7 @@
 #include <grpcpp/grpcpp.h>
 #include <spdlog/spdlog.h>
 
+#include "node/console/console.h"
 #include "node/daemon/admin_service.h"
 #include "node/daemon/config.h"
 #include "node/daemon/node.h"
@@ -101,6 +102,17 @@ int main(int argc, char** argv) {
     spdlog::info("rectsyncd {} syncing with {} at {}", (*node)->unit(), options->parent_unit,
                  options->parent);
   }
+  // The officers' web console, when configured.
+  std::unique_ptr<rectsync::console::Console> console;
+  if (!options->console_listen.empty()) {
+    auto started = rectsync::console::Console::Start(n, *options);
+    if (!started.ok()) {
+      std::fprintf(stderr, "rectsyncd: %s\n", std::string(started.status().message()).c_str());
+      return 1;
+    }
+    console = *std::move(started);
+    spdlog::info("rectsyncd {} serving the console on {}", n->unit(), console->url());
+  }
   // Ready marker for scripts: written once every port is open.
   std::printf("ready\n");
   std::fflush(stdout);
@@ -116,6 +128,7 @@ int main(int argc, char** argv) {
   });
   server->Wait();
   stopper.join();
+  console.reset();
   sync_client.reset();
   if (public_server) public_server->Wait();
   node->reset();  // flushes and closes the store before exit
