@@ -11,7 +11,9 @@
 #include <thread>
 
 #include <CLI/CLI.hpp>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
 
 #include "node/console/console.h"
@@ -77,6 +79,10 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "rectsyncd: %s\n", std::string(creds.status().message()).c_str());
       return 1;
     }
+    // The standard gRPC health service and server reflection on the public
+    // port, for grpcurl and orchestrators (the schema is public: proto/).
+    grpc::EnableDefaultHealthCheckService(true);
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     grpc::ServerBuilder pb;
     int port = 0;
     pb.AddListeningPort(options->listen, *creds, &port);

@@ -21,8 +21,6 @@
 #include "node/sync/hello.h"
 
 namespace rectsync::testing {
-namespace {
-
 int FreePort() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
@@ -34,6 +32,8 @@ int FreePort() {
   ::close(fd);
   return ntohs(a.sin_port);
 }
+
+namespace {
 
 template <typename T>
 T Must(absl::StatusOr<T> v, const char* what) {

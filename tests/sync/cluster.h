@@ -73,6 +73,9 @@ void BuildChain(Cluster& c, bool villages_listen = false);
 // Polls `done` every 20 ms until it is true or `timeout_ms` passes.
 bool WaitFor(const std::function<bool()>& done, int timeout_ms = 20000);
 
+// A loopback TCP port that was free a moment ago.
+int FreePort();
+
 // A hello from `node` for one call to the server behind `stub`, over a
 // nonce from its Challenge (fails the test when the challenge fails).
 v1::Hello ChallengedHello(v1::Sync::Stub* stub, const node::Node& node, const std::string& parent);
