@@ -12,9 +12,14 @@ RECTSYNC_PACKAGES=(
   libssl-dev zlib1g-dev libbrotli-dev
 )
 
+# The console's browser tests: headless Chromium, its WebDriver, and a CJK
+# font so that pages and screenshots show Chinese (tests/run.sh only).
+RECTSYNC_TEST_PACKAGES=(chromium chromium-driver fonts-wqy-microhei)
+
+# Installs RECTSYNC_PACKAGES and the extra packages given as arguments.
 rectsync_install_deps() {
   local missing=()
-  for p in "${RECTSYNC_PACKAGES[@]}"; do
+  for p in "${RECTSYNC_PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then

@@ -14,7 +14,7 @@ namespace {
 // (tables scroll sideways inside their box), and printable.
 constexpr const char* kStyle = R"css(
 *{box-sizing:border-box}
-body{margin:0;font:15px/1.5 "Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;color:#1c2430;background:#f4f6f9}
+body{margin:0;font:15px/1.5 "Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei","WenQuanYi Micro Hei",sans-serif;color:#1c2430;background:#f4f6f9}
 header{background:#9b1c1c;color:#fff;padding:.4rem 1rem;display:flex;flex-wrap:wrap;gap:.2rem 1rem;align-items:center}
 header a{color:#fff;text-decoration:none}
 header .brand{font-weight:700;margin-right:.5rem}
