@@ -83,6 +83,18 @@ class Browser {
     Type("input[name=name]", name);
     Type("input[name=password]", password);
     Click("form.stack button");
+    WaitForUrl("/overview");
+  }
+  // Waits until the page's address contains `part` (a form post has
+  // redirected); a click may return before the navigation it starts ends.
+  bool WaitForUrl(const std::string& part) {
+    return WaitFor([&] { return Url().find(part) != std::string::npos; }, 20000);
+  }
+  // The page without its style sheet, for failure messages.
+  std::string Body() {
+    std::string src = Source();
+    size_t at = src.find("</style>");
+    return (at == std::string::npos ? src : src.substr(at)).substr(0, 3000);
   }
 
  private:
@@ -140,13 +152,14 @@ TEST(ConsoleBrowserTest, ClerkClaimsTownshipAcceptsCityOverviewMoves) {
   Browser b;
   // The village clerk claims completion.
   b.Login(base(kVillage1), "wang", "clerk-pass-1");
-  ASSERT_NE(b.Source().find("王芳 (wang)"), std::string::npos) << b.Source().substr(0, 2000);
+  ASSERT_NE(b.Source().find("王芳 (wang)"), std::string::npos) << b.Body();
   b.Screenshot("1-village-overview");
   b.Go(base(kVillage1) + "/problem?id=" + Encode(id));
   ASSERT_NE(b.Source().find("村务公开不及时"), std::string::npos);
   b.Screenshot("2-village-problem");
   b.Click("form[action='/act'] input[value=claim] ~ button");
-  ASSERT_NE(b.Source().find("已记录"), std::string::npos) << b.Source().substr(0, 3000);
+  ASSERT_TRUE(b.WaitForUrl("recorded=")) << b.Body();
+  ASSERT_NE(b.Source().find("已记录"), std::string::npos) << b.Body();
   b.Screenshot("3-village-claimed");
 
   // The township's reviewer sees it after sync and accepts.
@@ -155,10 +168,11 @@ TEST(ConsoleBrowserTest, ClerkClaimsTownshipAcceptsCityOverviewMoves) {
   ASSERT_TRUE(WaitFor([&] {
     b.Go(town_problem);
     return b.Source().find("审核销号申请") != std::string::npos;
-  }, 30000)) << b.Source().substr(0, 3000);
+  }, 30000)) << b.Body();
   b.Screenshot("4-township-review");
   b.Click("form[action='/act'] input[value=review] ~ button");
-  ASSERT_NE(b.Source().find("已记录"), std::string::npos) << b.Source().substr(0, 3000);
+  ASSERT_TRUE(b.WaitForUrl("recorded=")) << b.Body();
+  ASSERT_NE(b.Source().find("已记录"), std::string::npos) << b.Body();
   b.Screenshot("5-township-accepted");
 
   // The city's overview shows the verified rate at 100%.
@@ -166,7 +180,7 @@ TEST(ConsoleBrowserTest, ClerkClaimsTownshipAcceptsCityOverviewMoves) {
   ASSERT_TRUE(WaitFor([&] {
     b.Go(base(kCity) + "/overview");
     return b.Source().find("整改率(核验)</span><b>100.0%") != std::string::npos;
-  }, 30000)) << b.Source().substr(0, 3000);
+  }, 30000)) << b.Body();
   b.Screenshot("6-city-overview");
 }
 
