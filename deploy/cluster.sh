@@ -490,17 +490,18 @@ start_daemon() {
   pid=$!
   echo "$pid" >"$dir/run/${U_BASE[i]}.pid"
   STARTED[$i]=$(now)
+  SPID[$i]=$pid
 }
 
-# wait_ready INDEX: waits for the "ready" line in the daemon's log.
+# wait_ready INDEX: waits for the "ready" line in the daemon's log. It watches the pid it
+# started rather than asking running_pid, which would take a child that has not yet exec'd
+# rectsyncd (its cmdline is still this script's) for a stale pid.
 wait_ready() {
-  local i=$1 log pid deadline
+  local i=$1 log pid=${SPID[$1]} deadline
   log=$dir/logs/${U_BASE[i]}.log
   deadline=$((SECONDS + ready_timeout))
   while ! grep -qx ready "$log" 2>/dev/null; do
-    running_pid "$i"
-    pid=$RPID
-    if [ -z "$pid" ]; then
+    if ! alive "$pid"; then
       echo "---- $log (last 20 lines)" >&2
       tail -n 20 "$log" >&2 || true
       die "unit $(label "$i"): rectsyncd exited during start-up; its log is $log (nodes already started keep running; \`down\` stops them)"
@@ -511,18 +512,18 @@ wait_ready() {
   done
 }
 
-declare -A STARTED=()
+declare -A STARTED=() SPID=()
 start_units() {  # start_units INDEX...: start all, then wait for each
   local i t0 pid
   t0=$(now)
   for i in "$@"; do start_daemon "$i"; done
   for i in "$@"; do
-    running_pid "$i"
-    pid=$RPID
     if [ -n "${STARTED[$i]:-}" ]; then
       wait_ready "$i"
-      printf '  %-42s ready, pid %s (%s after start)\n' "${U_ID[i]}" "$pid" "$(elapsed "${STARTED[$i]}")"
+      printf '  %-42s ready, pid %s (%s after start)\n' "${U_ID[i]}" "${SPID[$i]}" "$(elapsed "${STARTED[$i]}")"
     else
+      running_pid "$i"
+      pid=$RPID
       printf '  %-42s running already, pid %s\n' "${U_ID[i]}" "$pid"
     fi
   done
