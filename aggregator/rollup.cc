@@ -124,9 +124,10 @@ v1::Summary Summarize(const std::string& unit, const Counters& c, int64_t today,
   for (const auto& [k, v] : c) {
     if (v == 0) continue;
     absl::string_view key = k;
+    const int64_t value = v;  // a lambda may not capture a structured binding (C++17)
     auto take = [&](absl::string_view prefix, google::protobuf::Map<std::string, int64_t>* m) {
       if (!absl::StartsWith(key, prefix)) return false;
-      (*m)[std::string(key.substr(prefix.size()))] += v;
+      (*m)[std::string(key.substr(prefix.size()))] += value;
       return true;
     };
     if (take("status/", s.mutable_by_status()) || take("category/", s.mutable_by_category()) ||

@@ -10,6 +10,7 @@ RECTSYNC_PACKAGES=(
   libcli11-dev libtomlplusplus-dev libspdlog-dev nlohmann-json3-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev jq curl
   libssl-dev zlib1g-dev libbrotli-dev
+  libxlsxwriter-dev libzip-dev libpugixml-dev
 )
 
 # The console's browser tests: headless Chromium, its WebDriver, and a CJK

@@ -39,6 +39,7 @@ absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(const std::strin
   ASSIGN_OR_RETURN(local->node, node::Node::Open(options));
   local->service = std::make_unique<node::AdminService>(local->node.get());
   grpc::ServerBuilder builder;
+  builder.SetMaxReceiveMessageSize(node::kMaxLedgerFileBytes + (1 << 20));
   builder.RegisterService(local->service.get());
   local->server = builder.BuildAndStart();
   if (!local->server) return absl::InternalError("cannot start the in-process admin service");

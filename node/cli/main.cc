@@ -17,7 +17,7 @@
 #include "node/cli/client.h"
 #include "node/cli/cmd_user.h"
 #include "node/cli/labels.h"
-#include "node/cli/ledger_csv.h"
+#include "node/ledger/formats.h"
 #include "node/cli/render.h"
 #include "node/cli/render_reconcile.h"
 #include "node/cli/render_sync.h"
@@ -581,12 +581,14 @@ int Main(int argc, char** argv) {
     };
   });
 
-  // export / import: the ledger (整改台账) as CSV for Excel (format: node/cli/ledger_csv.h)
-  auto* ledger_export = app.add_subcommand("export", "a subtree's ledger (整改台账) as CSV for Excel");
-  std::string export_unit, export_out;
-  ExportOptions export_options;
+  // export / import: the ledger (整改台账) as CSV or .xlsx for Excel (node/ledger/formats.h)
+  auto* ledger_export = app.add_subcommand("export", "a subtree's ledger (整改台账) as CSV or .xlsx for Excel");
+  std::string export_unit, export_out, export_format;
+  ledger::ExportOptions export_options;
   ledger_export->add_option("--unit", export_unit, "subtree root (default this node)");
   ledger_export->add_option("--out", export_out, "file to write (default standard output)");
+  ledger_export->add_option("--format", export_format, "csv or xlsx (default: by --out's extension, else csv)")
+      ->check(CLI::IsMember({"csv", "xlsx"}));
   ledger_export->add_flag("--ids", export_options.ids,
                           "node ids in 问题编号/措施编号 instead of ledger numbers (a round trip then "
                           "differs in those columns)");
@@ -605,15 +607,21 @@ int Main(int argc, char** argv) {
         req.set_page_token(page.next_page_token());
       } while (!req.page_token().empty());
       const size_t count = problems.size();
-      const std::string csv = ExportLedger(std::move(problems), export_options);
+      const bool xlsx = export_format.empty() ? absl::EndsWith(export_out, ".xlsx") : export_format == "xlsx";
+      std::string bytes;
+      if (xlsx) {
+        ASSIGN_OR_RETURN(bytes, ledger::LedgerXlsx(std::move(problems), export_options));
+      } else {
+        bytes = ledger::LedgerCsv(std::move(problems), export_options);
+      }
       if (export_out.empty()) {
-        std::cout << csv << std::flush;
+        std::cout << bytes << std::flush;
         return std::cout ? absl::OkStatus() : absl::UnavailableError("cannot write standard output");
       }
       // Written beside and renamed: a failed export leaves no half ledger.
       const std::string tmp = export_out + ".tmp";
       std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      out << csv;
+      out << bytes;
       out.close();
       if (!out || std::rename(tmp.c_str(), export_out.c_str()) != 0) {
         std::remove(tmp.c_str());
@@ -629,106 +637,62 @@ int Main(int argc, char** argv) {
     };
   });
 
-  auto* ledger_import =
-      app.add_subcommand("import", "import a ledger CSV (整改台账) as this node's records: all or none");
+  auto* ledger_import = app.add_subcommand(
+      "import", "import a ledger (整改台账, CSV or .xlsx) as this node's records: all or none");
   std::string import_file;
+  v1::ImportLedgerRequest import_req;
   bool import_dry_run = false, import_skip_refused = false;
-  ledger_import->add_option("file", import_file, "CSV, UTF-8, as `rectsync export` writes it")->required();
+  ledger_import->add_option("file", import_file, "CSV (UTF-8) or .xlsx, as `rectsync export` writes it")->required();
   ledger_import->add_flag("--dry-run", import_dry_run, "check the file and count what it would record; write nothing");
   ledger_import->add_flag("--skip-refused", import_skip_refused,
                           "import the other problems when some are refused (已验收, 已销号, work of a unit below)");
   ledger_import->callback([&] {
     action = [&]() -> absl::Status {
       const bool zh = ctx.lang() == Lang::kZh;
-      ASSIGN_OR_RETURN(std::string text, ReadFile(import_file));
+      ASSIGN_OR_RETURN(std::string bytes, ReadFile(import_file));
+      if (bytes.size() > static_cast<size_t>(node::kMaxLedgerFileBytes)) {
+        return absl::InvalidArgumentError(absl::StrCat(import_file, ": ", bytes.size(),
+                                                       " bytes, more than a ledger file may have (",
+                                                       node::kMaxLedgerFileBytes, ")"));
+      }
       RETURN_IF_ERROR(connect());
-      ASSIGN_OR_RETURN(v1::IdentityReply me,
-                       Call(&v1::Admin::Stub::Identity, client->admin(), v1::IdentityRequest()));
-      const LedgerImport parsed = ParseLedger(text, me.unit());
-      auto listing = [](const std::vector<LedgerIssue>& issues) {
-        nlohmann::json arr = nlohmann::json::array();
-        for (const LedgerIssue& i : issues) {
-          arr.push_back({{"line", i.line}, {"column", i.column}, {"reason", i.reason}});
-        }
-        return arr;
-      };
-      nlohmann::json report{{"file", import_file}, {"dry_run", import_dry_run},
-                            {"errors", listing(parsed.errors)}, {"refused", listing(parsed.refused)}};
-      for (const LedgerIssue& e : parsed.errors) {
-        if (!ctx.json) std::cerr << import_file << ": " << e.ToString() << "\n";
+      import_req.set_file(std::move(bytes));
+      import_req.set_file_name(import_file);
+      import_req.set_author(ctx.author);
+      import_req.set_dry_run(import_dry_run);
+      import_req.set_skip_refused(import_skip_refused);
+      absl::StatusOr<v1::ImportLedgerReply> called =
+          Call(&v1::Admin::Stub::ImportLedger, client->admin(), import_req);
+      if (!called.ok()) {
+        return absl::Status(called.status().code(), absl::StrCat(import_file, ": ", called.status().message()));
       }
-      for (const LedgerIssue& r : parsed.refused) {
-        if (!ctx.json) std::cerr << import_file << ": " << (zh ? "不予导入: " : "refused: ") << r.ToString() << "\n";
-      }
-      absl::Status refusal;
-      if (!parsed.errors.empty()) {
-        refusal = absl::InvalidArgumentError(absl::StrCat(
-            import_file, ": ", parsed.errors.size(), parsed.errors.size() == 1 ? " error" : " errors",
-            "; nothing was written"));
-      } else if (!parsed.refused.empty() && !import_skip_refused) {
-        refusal = absl::FailedPreconditionError(absl::StrCat(
-            import_file, ": ", parsed.refused.size(), parsed.refused.size() == 1 ? " problem" : " problems",
-            " refused; nothing was written (--skip-refused imports the others)"));
-      } else if (parsed.problems.empty()) {
-        refusal = absl::InvalidArgumentError(absl::StrCat(import_file, ": nothing to import"));
-      }
-      if (!refusal.ok()) {
-        if (ctx.json) std::cout << report.dump(2) << "\n";
-        return refusal;
-      }
-      const std::string source = import_file.substr(import_file.rfind('/') + 1);
-      size_t measures = 0;
-      for (const LedgerProblem& p : parsed.problems) measures += p.measures.size();
-      std::vector<PlannedRecord> plan;
-      v1::AppendBatchReply appended;
-      // Records name the ids created before them, predicted from the head;
-      // a write that slips in between makes the batch fail (or shifts ids
-      // harmlessly): plan again from the new head.
-      for (int attempt = 1;; ++attempt) {
-        plan = PlanLedgerRecords(parsed.problems, me.unit(), me.head_seq(), ctx.author, source);
-        if (import_dry_run) break;
-        v1::AppendBatchRequest req;
-        for (const PlannedRecord& r : plan) *req.add_bodies() = r.body;
-        auto reply = Call(&v1::Admin::Stub::AppendBatch, client->admin(), req);
-        if (reply.ok()) {
-          appended = std::move(*reply);
-          break;
-        }
-        const uint64_t planned_head = me.head_seq();
-        ASSIGN_OR_RETURN(me, Call(&v1::Admin::Stub::Identity, client->admin(), v1::IdentityRequest()));
-        if (me.head_seq() != planned_head && attempt < 3) continue;
-        // "record K: ..." names the failing record: point at its line.
-        std::string why(reply.status().message());
-        int k = plan.size() == 1 ? 1 : 0;
-        if (std::sscanf(why.c_str(), "record %d: ", &k) == 1) why = why.substr(why.find(": ") + 2);
-        if (k >= 1 && static_cast<size_t>(k) <= plan.size()) {
-          why = absl::StrCat("line ", plan[k - 1].line, ": ", why);
-        }
-        return absl::Status(reply.status().code(),
-                            absl::StrCat(import_file, ": ", why, "; nothing was written"));
-      }
-      report["problems"] = parsed.problems.size();
-      report["measures"] = measures;
-      report["records"] = plan.size();
-      if (!import_dry_run) {
-        report["first_seq"] = appended.replies(0).seq();
-        report["last_seq"] = appended.replies(appended.replies_size() - 1).seq();
-      }
+      const v1::ImportLedgerReply& r = *called;
       if (ctx.json) {
-        std::cout << report.dump(2) << "\n";
-      } else if (import_dry_run) {
-        std::cout << (zh ? absl::StrCat("检查通过: 可导入 ", parsed.problems.size(), " 个问题、", measures,
-                                        " 条措施, 共 ", plan.size(), " 条记录 (试运行, 未写入)\n")
-                         : absl::StrCat("checked: ", parsed.problems.size(), " problems, ", measures,
-                                        " measures, ", plan.size(), " records (dry run, nothing written)\n"));
+        std::cout << ImportJson(import_file, import_dry_run, r).dump(2) << "\n";
       } else {
-        std::cout << (zh ? absl::StrCat("已导入 ", parsed.problems.size(), " 个问题、", measures, " 条措施, 共 ",
-                                        plan.size(), " 条记录 #", report["first_seq"].get<uint64_t>(), "-#",
-                                        report["last_seq"].get<uint64_t>(), "\n")
-                         : absl::StrCat("imported ", parsed.problems.size(), " problems, ", measures,
-                                        " measures: ", plan.size(), " records #",
-                                        report["first_seq"].get<uint64_t>(), "-#",
-                                        report["last_seq"].get<uint64_t>(), "\n"));
+        std::cerr << RenderImportIssues(ctx.lang(), import_file, r);
+      }
+      if (!r.refusal().empty()) {
+        auto code = r.errors_size() > 0 || r.refused_size() == 0 ? absl::StatusCode::kInvalidArgument
+                                                                 : absl::StatusCode::kFailedPrecondition;
+        std::string why = r.refusal();
+        if (r.errors_size() == 0 && r.refused_size() > 0) {
+          why = absl::StrCat(r.refused_size(), r.refused_size() == 1 ? " problem" : " problems",
+                             " refused; nothing was written (--skip-refused imports the others)");
+        }
+        return absl::Status(code, absl::StrCat(import_file, ": ", why));
+      }
+      if (ctx.json) return absl::OkStatus();
+      if (!r.written()) {
+        std::cout << (zh ? absl::StrCat("检查通过: 可导入 ", r.problems(), " 个问题、", r.measures(), " 条措施, 共 ",
+                                        r.records(), " 条记录 (试运行, 未写入)\n")
+                         : absl::StrCat("checked: ", r.problems(), " problems, ", r.measures(), " measures, ",
+                                        r.records(), " records (dry run, nothing written)\n"));
+      } else {
+        std::cout << (zh ? absl::StrCat("已导入 ", r.problems(), " 个问题、", r.measures(), " 条措施, 共 ",
+                                        r.records(), " 条记录 #", r.first_seq(), "-#", r.last_seq(), "\n")
+                         : absl::StrCat("imported ", r.problems(), " problems, ", r.measures(), " measures: ",
+                                        r.records(), " records #", r.first_seq(), "-#", r.last_seq(), "\n"));
       }
       return absl::OkStatus();
     };

@@ -266,6 +266,50 @@ std::string DescribeEvent(Lang lang, const v1::RecordBody& b) {
   return "?";
 }
 
+std::string LedgerIssueText(const std::string& line_word, const v1::LedgerIssue& i) {
+  if (i.line() == 0) return i.column().empty() ? i.reason() : absl::StrCat("column ", i.column(), ": ", i.reason());
+  if (i.column().empty()) return absl::StrCat(line_word, " ", i.line(), ": ", i.reason());
+  return absl::StrCat(line_word, " ", i.line(), ", column ", i.column(), ": ", i.reason());
+}
+
+nlohmann::json ImportJson(const std::string& file, bool dry_run, const v1::ImportLedgerReply& r) {
+  auto listing = [](const auto& issues) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const v1::LedgerIssue& i : issues) {
+      arr.push_back({{"line", i.line()}, {"column", i.column()}, {"reason", i.reason()}});
+    }
+    return arr;
+  };
+  nlohmann::json j{{"file", file},
+                   {"line_word", r.line_word()},
+                   {"dry_run", dry_run},
+                   {"errors", listing(r.errors())},
+                   {"refused", listing(r.refused())},
+                   {"rows", r.rows()}};
+  if (!r.refusal().empty()) {
+    j["refusal"] = r.refusal();
+    return j;
+  }
+  j["problems"] = r.problems();
+  j["measures"] = r.measures();
+  j["records"] = r.records();
+  if (r.written()) {
+    j["first_seq"] = r.first_seq();
+    j["last_seq"] = r.last_seq();
+  }
+  return j;
+}
+
+std::string RenderImportIssues(Lang lang, const std::string& file, const v1::ImportLedgerReply& r) {
+  std::string out;
+  for (const v1::LedgerIssue& e : r.errors()) absl::StrAppend(&out, file, ": ", LedgerIssueText(r.line_word(), e), "\n");
+  for (const v1::LedgerIssue& e : r.refused()) {
+    absl::StrAppend(&out, file, ": ", lang == Lang::kZh ? "不予导入: " : "refused: ",
+                    LedgerIssueText(r.line_word(), e), "\n");
+  }
+  return out;
+}
+
 std::string RenderDetail(Lang lang, const v1::ProblemDetail& d) {
   const v1::ProblemState& s = d.state();
   std::ostringstream out;

@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "aggregator/status_macros.h"
 #include "aggregator/unit_id.h"
-#include "node/cli/ledger_csv.h"
+#include "node/ledger/formats.h"
 #include "node/cli/render.h"
 #include "node/console/forms.h"
 #include "node/console/html.h"
@@ -84,8 +84,10 @@ struct Console::Impl {
     std::string token;
     Session session;
     Officer officer;
+    // A query, urlencoded or multipart form field.
     std::string Param(const std::string& name) const {
-      return http.has_param(name.c_str()) ? http.get_param_value(name.c_str()) : "";
+      if (http.has_param(name.c_str())) return http.get_param_value(name.c_str());
+      return http.has_file(name.c_str()) ? http.get_file_value(name.c_str()).content : "";
     }
   };
   using Handler = std::function<void(Request&)>;
@@ -198,6 +200,18 @@ void Console::Routes() {
     res.set_header("X-Frame-Options", "DENY");
     res.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'");
     res.set_content(html, "text/html; charset=utf-8");
+  };
+  auto send_file = [](httplib::Response& res, const std::string& name, const absl::StatusOr<std::string>& bytes) {
+    res.set_header("Cache-Control", "no-store");
+    if (!bytes.ok()) {
+      res.status = 500;
+      res.set_content(std::string(bytes.status().message()), "text/plain; charset=utf-8");
+      return;
+    }
+    const bool xlsx = absl::EndsWith(name, ".xlsx");
+    res.set_header("Content-Disposition", absl::StrCat("attachment; filename=\"", name, "\""));
+    res.set_content(*bytes, xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                                 : "text/csv; charset=utf-8");
   };
   auto send_json = [](httplib::Response& res, int code, const nlohmann::json& j) {
     res.status = code;
@@ -426,7 +440,8 @@ void Console::Routes() {
     fr.breadcrumbs = crumbs(v, req->unit(), "/ledger");
     send(r.res, 200, Page(fr, LedgerBody(v, f, *page, subtree_units(), inspections())));
   }));
-  server_->Get("/ledger.csv", guarded(Kind::kPage, false, [=](Request& r) {
+  // Exactly the problems the filters select (all pages), as CSV or .xlsx.
+  auto export_ledger = [=](Request& r, bool xlsx) {
     LedgerFilter f;
     absl::StatusOr<v1::ListProblemsRequest> req = ledger_request(r, &f);
     if (!req.ok()) return fail_page(r, req.status());
@@ -438,11 +453,54 @@ void Console::Routes() {
       for (v1::ProblemRow& row : *page->mutable_problems()) problems.push_back(std::move(*row.mutable_state()));
       req->set_page_token(page->next_page_token());
     } while (!req->page_token().empty());
-    cli::ExportOptions options;
+    ledger::ExportOptions options;
     options.ids = true;
-    r.res.set_header("Content-Disposition", "attachment; filename=\"ledger.csv\"");
-    r.res.set_header("Cache-Control", "no-store");
-    r.res.set_content(cli::ExportLedger(std::move(problems), options), "text/csv; charset=utf-8");
+    send_file(r.res, xlsx ? "ledger.xlsx" : "ledger.csv",
+              xlsx ? ledger::LedgerXlsx(std::move(problems), options) : ledger::LedgerCsv(std::move(problems), options));
+  };
+  server_->Get("/ledger.csv", guarded(Kind::kPage, false, [=](Request& r) { export_ledger(r, false); }));
+  server_->Get("/ledger.xlsx", guarded(Kind::kPage, false, [=](Request& r) { export_ledger(r, true); }));
+  // An empty ledger with its header, to fill in Excel and import.
+  server_->Get("/ledger-template.csv", guarded(Kind::kPage, false, [=](Request& r) {
+    send_file(r.res, "ledger-template.csv", ledger::LedgerCsv({}));
+  }));
+  server_->Get("/ledger-template.xlsx", guarded(Kind::kPage, false, [=](Request& r) {
+    send_file(r.res, "ledger-template.xlsx", ledger::LedgerXlsx({}));
+  }));
+
+  // --- Import 导入: check (dry run), then record all or none. ---
+  server_->Get("/import", guarded(Kind::kPage, false, [=](Request& r) {
+    UnitNames n;
+    View v = view(r, &n);
+    send(r.res, 200, Page(frame(r, T(r.lang, "导入台账", "Import")), ImportBody(v, "", nullptr)));
+  }));
+  server_->Post("/import", guarded(Kind::kPage, true, [=](Request& r) {
+    UnitNames n;
+    View v = view(r, &n);
+    Frame f = frame(r, T(r.lang, "导入台账", "Import"));
+    const bool dry_run = r.Param("mode") != "import";
+    if (!dry_run && !CanWrite(r.officer.role)) {
+      f.error = absl::StrCat("an officer in role ", RoleName(r.officer.role),
+                             " may not import a ledger (needs clerk or admin)");
+      return send(r.res, 403, Page(f, ImportBody(v, "", nullptr)));
+    }
+    if (!r.http.has_file("file") || r.http.get_file_value("file").content.empty()) {
+      f.error = T(r.lang, "请选择一个台账文件。", "Choose a ledger file.");
+      return send(r.res, 400, Page(f, ImportBody(v, "", nullptr)));
+    }
+    const httplib::MultipartFormData& file = r.http.get_file_value("file");
+    v1::ImportLedgerRequest req;
+    req.set_file(file.content);
+    req.set_file_name(file.filename);
+    req.set_author(Author(r.officer));
+    req.set_dry_run(dry_run);
+    req.set_skip_refused(r.Param("skip_refused") == "1");
+    absl::StatusOr<v1::ImportLedgerReply> reply = node_->ImportLedger(req);
+    if (!reply.ok()) {
+      f.error = absl::StrCat(T(r.lang, "未写入:", "Nothing written: "), reply.status().message());
+      return send(r.res, HttpCode(reply.status()), Page(f, ImportBody(v, file.filename, nullptr)));
+    }
+    send(r.res, reply->refusal().empty() ? 200 : 422, Page(f, ImportBody(v, file.filename, &*reply)));
   }));
 
   // --- A problem and the actions on it. ---

@@ -38,6 +38,11 @@ class Browser {
     Keep(r);
     return r;
   }
+  httplib::Result PostMultipart(const std::string& path, const httplib::MultipartFormDataItems& items) {
+    auto r = http_.Post(path.c_str(), Headers(), items);
+    Keep(r);
+    return r;
+  }
   httplib::Result PostJson(const std::string& path, const std::string& json, const std::string& csrf) {
     httplib::Headers h = Headers();
     h.emplace("X-CSRF-Token", csrf);
@@ -289,6 +294,80 @@ TEST_F(ConsoleTest, LedgerFiltersPagesAndExportsWhatItShows) {
   auto outside = b.Get("/overview?unit=3202");
   EXPECT_EQ(outside->status, 403);
   EXPECT_THAT(outside->body, HasSubstr("is not in this node"));
+}
+
+TEST_F(ConsoleTest, LedgerExportsAsXlsxAndOffersATemplate) {
+  MustAppend(*root_, node::testing::Raise(kCity, "资金使用不规范"));
+  Browser b(console_->port());
+  ASSERT_EQ(b.Login("zhao", "viewer-pass-1"), 303);
+  auto xlsx = b.Get("/ledger.xlsx");
+  ASSERT_EQ(xlsx->status, 200);
+  EXPECT_THAT(xlsx->get_header_value("Content-Type"), HasSubstr("spreadsheetml"));
+  EXPECT_EQ(xlsx->body.substr(0, 4), std::string("PK\x03\x04", 4));
+  auto tmpl = b.Get("/ledger-template.csv");
+  ASSERT_EQ(tmpl->status, 200);
+  EXPECT_THAT(tmpl->body, HasSubstr("问题描述"));
+  EXPECT_EQ(b.Get("/ledger-template.xlsx")->status, 200);
+}
+
+// A ledger CSV for the city: a header and `rows`.
+std::string LedgerFile(const std::vector<std::string>& rows) {
+  std::string out = "问题描述,类别,来源,责任单位,整改状态,整改时限,整改措施\r\n";
+  for (const std::string& r : rows) out += r + "\r\n";
+  return out;
+}
+
+TEST_F(ConsoleTest, ABadImportRowIsReportedWithItsRowNumberAndNothingIsWritten) {
+  Browser b(console_->port());
+  ASSERT_EQ(b.Login("wang", "clerk-pass-1"), 303);
+  ASSERT_EQ(b.Get("/import")->status, 200);
+  const uint64_t head = Head();
+  const std::string bad = LedgerFile({"白条列支,财务管理,巡察,3201,整改中,2024-06-30,收回白条",
+                                      "账实不符,财务管理,巡察,3201,整改中,2024-02-30,盘点",
+                                      "未公开,村务公开,传闻,3201,待整改,,"});
+  auto r = b.PostMultipart("/import", {{"csrf", b.Csrf(), "", ""},
+                                       {"mode", "import", "", ""},
+                                       {"file", bad, "台账.csv", "text/csv"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 422);
+  EXPECT_THAT(r->body, HasSubstr("<td class=\"n\">3</td><td>整改时限</td><td>&quot;2024-02-30&quot; is not a date"));
+  EXPECT_THAT(r->body, HasSubstr("<td class=\"n\">4</td><td>来源</td>"));
+  EXPECT_THAT(r->body, HasSubstr("2 errors; nothing was written"));
+  EXPECT_EQ(Head(), head);
+
+  // The corrected file: checked first (nothing written), then imported as the clerk.
+  const std::string good = LedgerFile({"白条列支,财务管理,巡察,3201,整改中,2024-06-30,收回白条",
+                                       "账实不符,财务管理,巡察,3201,整改中,2024-02-29,盘点"});
+  r = b.PostMultipart("/import", {{"csrf", b.Csrf(), "", ""}, {"mode", "check", "", ""},
+                                  {"file", good, "台账.csv", "text/csv"}});
+  EXPECT_EQ(r->status, 200);
+  EXPECT_THAT(r->body, HasSubstr("检查通过"));
+  EXPECT_EQ(Head(), head);
+  r = b.PostMultipart("/import", {{"csrf", b.Csrf(), "", ""}, {"mode", "import", "", ""},
+                                  {"file", good, "台账.csv", "text/csv"}});
+  EXPECT_EQ(r->status, 200);
+  EXPECT_THAT(r->body, HasSubstr("已导入 2 个问题"));
+  EXPECT_EQ(Head(), head + 4);  // two problems, two measures
+  absl::StatusOr<v1::ListProblemsReply> list = root_->ListProblems(v1::ListProblemsRequest());
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->problems_size(), 2);
+  absl::StatusOr<v1::ProblemDetail> d = root_->GetProblem(list->problems(0).state().problem_id());
+  ASSERT_TRUE(d.ok());
+  v1::RecordBody body;
+  ASSERT_TRUE(body.ParseFromString(d->history(0).record().body()));
+  EXPECT_EQ(body.author(), "王芳 (wang)");
+
+  // Without the form's CSRF token, or as a viewer, nothing is imported.
+  r = b.PostMultipart("/import", {{"mode", "import", "", ""}, {"file", good, "台账.csv", "text/csv"}});
+  EXPECT_EQ(r->status, 403);
+  Browser viewer(console_->port());
+  ASSERT_EQ(viewer.Login("zhao", "viewer-pass-1"), 303);
+  viewer.Get("/import");
+  r = viewer.PostMultipart("/import", {{"csrf", viewer.Csrf(), "", ""}, {"mode", "import", "", ""},
+                                       {"file", good, "台账.csv", "text/csv"}});
+  EXPECT_EQ(r->status, 403);
+  EXPECT_THAT(r->body, HasSubstr("may not import a ledger"));
+  EXPECT_EQ(Head(), head + 4);
 }
 
 TEST_F(ConsoleTest, ApiWritesNeedTheCsrfHeaderAndUseTheSameRules) {

@@ -4,7 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "aggregator/status_macros.h"
 #include "node/cli/labels.h"
-#include "node/cli/ledger_csv.h"
+#include "node/ledger/formats.h"
 #include "node/record/keys.h"
 
 namespace rectsync::console {
@@ -22,13 +22,13 @@ absl::StatusOr<std::string> Required(const FormValue& form, const std::string& n
 
 // A date field: "" or YYYY-MM-DD (and the forms Excel writes).
 absl::StatusOr<std::string> Date(const FormValue& form, const std::string& name) {
-  absl::StatusOr<std::string> d = cli::NormalizeDate(Field(form, name));
+  absl::StatusOr<std::string> d = ledger::NormalizeDate(Field(form, name));
   if (!d.ok()) return absl::InvalidArgumentError(absl::StrCat(name, ": ", d.status().message()));
   return d;
 }
 
 absl::StatusOr<int64_t> Count(const FormValue& form, const std::string& name) {
-  absl::StatusOr<int64_t> n = cli::ParseCount(Field(form, name));
+  absl::StatusOr<int64_t> n = ledger::ParseCount(Field(form, name));
   if (!n.ok()) return absl::InvalidArgumentError(absl::StrCat(name, ": ", n.status().message()));
   return n;
 }
@@ -39,7 +39,7 @@ bool Checked(const FormValue& form, const std::string& name) {
 }
 
 absl::Status ReadOutcomes(const FormValue& form, v1::Outcomes* o) {
-  absl::StatusOr<int64_t> fen = cli::ParseFen(Field(form, "funds_yuan"));
+  absl::StatusOr<int64_t> fen = ledger::ParseFen(Field(form, "funds_yuan"));
   if (!fen.ok()) return absl::InvalidArgumentError(absl::StrCat("funds_yuan: ", fen.status().message()));
   o->set_funds_recovered_fen(*fen);
   ASSIGN_OR_RETURN(int64_t disciplined, Count(form, "disciplined"));

@@ -110,7 +110,8 @@ std::string Page(const Frame& f, const std::string& body) {
   if (!f.officer.empty()) {
     absl::StrAppend(&h, "<nav><a href=\"/overview\">", T(lang, "汇总", "Overview"),
                     "</a><a href=\"/ledger\">", T(lang, "台账", "Ledger"), "</a><a href=\"/new\">",
-                    T(lang, "新建", "New"), "</a><a href=\"/reconcile\">", T(lang, "核对", "Reconcile"),
+                    T(lang, "新建", "New"), "</a><a href=\"/import\">", T(lang, "导入", "Import"),
+                    "</a><a href=\"/reconcile\">", T(lang, "核对", "Reconcile"),
                     "</a><a href=\"/sync\">", T(lang, "同步", "Sync"), "</a>");
     if (f.admin) absl::StrAppend(&h, "<a href=\"/officers\">", T(lang, "用户", "Officers"), "</a>");
     absl::StrAppend(&h, "</nav><span>", Esc(f.node_name), " ", Esc(f.node_unit), " · ", Esc(f.officer),

@@ -227,7 +227,8 @@ std::string LedgerBody(const View& v, const LedgerFilter& f, const v1::ListProbl
                                T(lang, "筛选", "Filter"), "</button></form>");
   const std::string query = f.Query();
   absl::StrAppend(&h, "<p class=\"noprint\">", T(lang, "导出当前筛选结果:", "Export what the filters select: "),
-                  "<a href=\"/ledger.csv", query.empty() ? "" : "?", query, "\">CSV (Excel)</a></p>");
+                  "<a href=\"/ledger.xlsx", query.empty() ? "" : "?", query, "\">Excel (.xlsx)</a> · <a href=\"/ledger.csv",
+                  query.empty() ? "" : "?", query, "\">CSV</a></p>");
   absl::StrAppend(&h, "<div class=\"box\"><table><tr><th>", T(lang, "问题编号", "id"), "</th><th>",
                   L(lang, "f/responsible"), "</th><th>", L(lang, "f/category"), "</th><th>", L(lang, "f/title"),
                   "</th><th>", L(lang, "f/deadline"), "</th><th>", L(lang, "f/colour"), "</th><th>",
@@ -422,6 +423,65 @@ std::string NewBody(const View& v, const std::vector<std::string>& units,
       Input(T(lang, "开始日期", "start"), "start_date", "", "date"), Input(T(lang, "结束日期", "end"), "end_date", "", "date"),
       Input(T(lang, "反馈日期", "feedback"), "feedback_date", "", "date"), "<button>",
       T(lang, "记录巡察", "Record inspection"), "</button></form></div>");
+  return h;
+}
+
+std::string ImportBody(const View& v, const std::string& file_name, const v1::ImportLedgerReply* r) {
+  const Lang lang = v.lang;
+  std::string h = absl::StrCat("<h1>", T(lang, "导入台账", "Import a ledger"), "</h1>");
+  if (r) {
+    auto issues = [&](const auto& list, const std::string& caption) {
+      absl::StrAppend(&h, "<h2>", caption, "</h2><div class=\"box\"><table><tr><th class=\"n\">",
+                      r->line_word() == "row" ? T(lang, "行号", "row") : T(lang, "行号", "line"), "</th><th>",
+                      T(lang, "列", "column"), "</th><th>", T(lang, "问题", "reason"), "</th></tr>");
+      for (const v1::LedgerIssue& i : list) {
+        absl::StrAppend(&h, "<tr><td class=\"n\">", i.line() ? absl::StrCat(i.line()) : "-", "</td><td>",
+                        Esc(i.column()), "</td><td>", Esc(i.reason()), "</td></tr>");
+      }
+      absl::StrAppend(&h, "</table></div>");
+    };
+    absl::StrAppend(&h, "<div class=\"box\" id=\"import-result\"><p><b>", Esc(file_name), "</b> · ",
+                    T(lang, "数据行 ", "data rows: "), r->rows(), "</p>");
+    if (!r->refusal().empty()) {
+      absl::StrAppend(&h, "<p class=\"bad\">", T(lang, "未写入任何记录:", "Nothing was written: "), Esc(r->refusal()),
+                      "</p>");
+    } else if (r->written()) {
+      absl::StrAppend(&h, "<p class=\"ok\">", T(lang, "已导入 ", "Imported "), r->problems(),
+                      T(lang, " 个问题、", " problems, "), r->measures(), T(lang, " 条措施,共 ", " measures: "),
+                      r->records(), T(lang, " 条签名记录 #", " signed records #"), r->first_seq(), "–#",
+                      r->last_seq(), " · <a href=\"/ledger\">", T(lang, "查看台账", "see the ledger"), "</a></p>");
+    } else {
+      absl::StrAppend(&h, "<p class=\"ok\">", T(lang, "检查通过(试运行,未写入):可导入 ", "Checked (dry run, nothing written): "),
+                      r->problems(), T(lang, " 个问题、", " problems, "), r->measures(),
+                      T(lang, " 条措施,共 ", " measures, "), r->records(), T(lang, " 条记录。", " records."), "</p>");
+    }
+    absl::StrAppend(&h, "</div>");
+    if (r->errors_size() > 0) issues(r->errors(), T(lang, "错误(须改正后再导入)", "Errors (correct them, then import)"));
+    if (r->refused_size() > 0) {
+      issues(r->refused(), T(lang, "本级不能自行记录的问题", "Problems this unit may not record itself"));
+    }
+  }
+  absl::StrAppend(
+      &h, "<form class=\"stack box\" method=\"post\" action=\"/import\" enctype=\"multipart/form-data\">",
+      CsrfField(v.csrf), "<label>", T(lang, "台账文件(.xlsx 或 CSV UTF-8)", "Ledger file (.xlsx or CSV UTF-8)"),
+      "<input type=\"file\" name=\"file\" accept=\".xlsx,.csv,text/csv\" required></label><label><input type=\"checkbox\" "
+      "name=\"skip_refused\" value=\"1\"> ",
+      T(lang, "跳过不能导入的问题,导入其余", "skip the problems that are refused, import the rest"),
+      "</label><p><button name=\"mode\" value=\"check\">", T(lang, "先检查(不写入)", "Check first (write nothing)"),
+      "</button> <button name=\"mode\" value=\"import\">", T(lang, "导入", "Import"), "</button></p></form>");
+  absl::StrAppend(
+      &h, "<div class=\"box\"><p>", T(lang, "模板:", "Template: "),
+      "<a href=\"/ledger-template.xlsx\">.xlsx</a> · <a href=\"/ledger-template.csv\">CSV</a></p><p>",
+      T(lang,
+        "每行一条整改措施;同一问题的各行连续,问题各列在后续行可留空(合并单元格)。必填列:问题描述、类别、来源、责任单位、整改状态、整改措施。"
+        "整改状态:待整改、整改中、待验收;已验收、已销号须由上级审核,不能导入。来源:巡察、走访、信访、审计、自查。"
+        "日期写作 2024-03-01(也接受 2024/3/1、2024年3月1日)。追回资金以元计,最多两位小数。整个文件要么全部导入,要么一条也不写入。",
+        "One row per measure (整改措施); a problem's rows follow each other and may leave its columns empty after the "
+        "first (merged cells). Required: 问题描述, 类别, 来源, 责任单位, 整改状态, 整改措施. Status: 待整改, 整改中, "
+        "待验收 (已验收 and 已销号 need a superior's review and are refused). Source: 巡察 走访 信访 审计 自查. Dates "
+        "2024-03-01 (2024/3/1 and 2024年3月1日 too). 追回资金 in yuan, at most two decimals. The whole file is "
+        "recorded, or nothing of it."),
+      "</p></div>");
   return h;
 }
 

@@ -54,6 +54,10 @@ std::string ProblemBody(const View& v, const v1::ProblemDetail& detail);
 std::string NewBody(const View& v, const std::vector<std::string>& units,
                     const std::vector<v1::InspectionOpened>& inspections);
 
+// The import page: the upload form, and for a submitted file (`result`
+// non-null) what the check or the import found, row by row.
+std::string ImportBody(const View& v, const std::string& file_name, const v1::ImportLedgerReply* result);
+
 std::string SyncBody(const View& v, const v1::SyncStatusReply& sync);
 
 std::string ReconcileBody(const View& v, const v1::ReconcileReply& reply);

@@ -65,6 +65,11 @@ grpc::Status AdminService::SyncStatus(grpc::ServerContext*, const v1::SyncStatus
   return Answer(node_->SyncStatus(), reply);
 }
 
+grpc::Status AdminService::ImportLedger(grpc::ServerContext*, const v1::ImportLedgerRequest* req,
+                                        v1::ImportLedgerReply* reply) {
+  return Answer(node_->ImportLedger(*req), reply);
+}
+
 grpc::Status AdminService::Reconcile(grpc::ServerContext*, const v1::ReconcileRequest* req,
                                      v1::ReconcileReply* reply) {
   return Answer(node_->Reconcile(*req), reply);

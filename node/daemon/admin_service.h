@@ -51,6 +51,8 @@ class AdminService final : public v1::Admin::Service {
                           v1::SyncStatusReply*) override;
   grpc::Status Reconcile(grpc::ServerContext*, const v1::ReconcileRequest*,
                          v1::ReconcileReply*) override;
+  grpc::Status ImportLedger(grpc::ServerContext*, const v1::ImportLedgerRequest*,
+                            v1::ImportLedgerReply*) override;
 
  private:
   Node* node_;

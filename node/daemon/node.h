@@ -34,6 +34,9 @@ namespace rectsync::node {
 
 namespace v1 = ::rectsync::v1;
 
+// The largest ledger file the admin service takes (its gRPC receive limit).
+inline constexpr int kMaxLedgerFileBytes = 32 << 20;
+
 struct RootInit {
   std::string unit;
   std::string name;
@@ -65,6 +68,12 @@ class Node {
   // the failing record by its position). Later records may refer to
   // problems raised earlier in the same call. For ledger import.
   absl::StatusOr<std::vector<v1::AppendReply>> AppendAll(std::vector<v1::RecordBody> bodies);
+  // Checks a ledger file (CSV or .xlsx) whole and, unless it is a dry run
+  // or the file has errors or refused problems (and !skip_refused), records
+  // it as this node's records atomically, ids planned from the head under
+  // the write lock (node_ledger.cc). The reply lists every finding; an
+  // error status only when the records themselves fail (naming the line).
+  absl::StatusOr<v1::ImportLedgerReply> ImportLedger(const v1::ImportLedgerRequest& request);
   // Enrols a child unit and returns the bundle to hand to it.
   absl::StatusOr<v1::EnrollmentBundle> Enroll(const v1::EnrollRequest& request);
 

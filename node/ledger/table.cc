@@ -1,4 +1,4 @@
-#include "node/cli/ledger_csv.h"
+#include "node/ledger/table.h"
 
 #include <algorithm>
 #include <map>
@@ -14,10 +14,8 @@
 #include "aggregator/unit_id.h"
 #include "aggregator/validate.h"
 
-namespace rectsync::cli {
+namespace rectsync::ledger {
 namespace {
-
-constexpr absl::string_view kBom = "\xEF\xBB\xBF";
 
 // Positions in kLedgerColumns.
 // clang-format off
@@ -93,18 +91,8 @@ std::string ChineseWords(const std::map<std::string, E>& words) {
   return absl::StrJoin(out, " ");
 }
 
-// --- Excel formula guard (see the header) ---
-
-bool NeedsGuard(absl::string_view s) {
-  size_t i = 0;
-  while (i < s.size() && s[i] == '\'') ++i;
-  if (i == s.size()) return false;
-  char c = s[i];
-  return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
-}
-std::string Guard(const std::string& s) { return NeedsGuard(s) ? "'" + s : s; }
 std::string Unguard(absl::string_view s) {
-  if (!s.empty() && s[0] == '\'' && NeedsGuard(s.substr(1))) s.remove_prefix(1);
+  if (!s.empty() && s[0] == '\'' && NeedsFormulaGuard(s.substr(1))) s.remove_prefix(1);
   return std::string(s);
 }
 
@@ -129,6 +117,27 @@ std::string Reason(const absl::Status& s) {
 }
 
 }  // namespace
+
+bool NeedsFormulaGuard(absl::string_view s) {
+  size_t i = 0;
+  while (i < s.size() && s[i] == '\'') ++i;
+  if (i == s.size()) return false;
+  char c = s[i];
+  return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
+
+CellKind ColumnKind(int column) {
+  switch (column) {
+    case kSeq: case kDisciplined: case kHandled: case kAccountable: case kRules:
+      return CellKind::kCount;
+    case kFunds:
+      return CellKind::kYuan;
+    case kDeadline: case kMeasureDeadline:
+      return CellKind::kDate;
+    default:
+      return CellKind::kText;
+  }
+}
 
 absl::StatusOr<std::string> NormalizeDate(absl::string_view cell) {
   std::string s = Trim(cell);
@@ -215,26 +224,6 @@ bool HasOutcomes(const v1::Outcomes& o) {
          o.people_accountable() || o.rules_made();
 }
 
-// Offset of the first byte that is not well-formed UTF-8, or npos.
-size_t FirstInvalidUtf8(absl::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = s[i];
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-    if (n == 0 || (n == 2 && c < 0xc2) || (n == 4 && c > 0xf4) || i + n > s.size()) return i;
-    for (size_t k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return i;
-    }
-    unsigned char c1 = n > 1 ? s[i + 1] : 0;
-    if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 > 0x9f) || (c == 0xf0 && c1 < 0x90) ||
-        (c == 0xf4 && c1 > 0x8f)) {
-      return i;  // overlong, surrogate or beyond U+10FFFF
-    }
-    i += n;
-  }
-  return absl::string_view::npos;
-}
-
 // "Natural" comparison: digit runs compared as numbers. <0, 0, >0.
 int NaturalCompare(absl::string_view a, absl::string_view b) {
   auto digit = [](char c) { return c >= '0' && c <= '9'; };
@@ -263,95 +252,6 @@ int NaturalCompare(absl::string_view a, absl::string_view b) {
 
 }  // namespace
 
-// --- RFC 4180 ---
-
-std::vector<CsvRow> ReadCsv(absl::string_view text) {
-  std::vector<CsvRow> rows;
-  size_t i = 0;
-  const size_t n = text.size();
-  int line = 1;
-  auto row_end = [&](size_t k) {
-    return k >= n || text[k] == '\n' || (text[k] == '\r' && (k + 1 == n || text[k + 1] == '\n'));
-  };
-  while (i < n) {
-    CsvRow row;
-    row.line = line;
-    auto fail = [&](std::string why) {
-      if (row.error.empty()) {
-        row.error = std::move(why);
-        row.error_field = static_cast<int>(row.fields.size());
-      }
-    };
-    while (true) {
-      std::string field;
-      if (text[i] == '"') {
-        const int opened = line;
-        bool closed = false;
-        for (++i; i < n; ++i) {
-          if (text[i] == '"') {
-            if (i + 1 < n && text[i + 1] == '"') {
-              field += '"';
-              ++i;
-              continue;
-            }
-            ++i;
-            closed = true;
-            break;
-          }
-          if (text[i] == '\n') ++line;
-          field += text[i];
-        }
-        if (!closed) {
-          fail(absl::StrCat("the quoted field opened on line ", opened,
-                            " is never closed: the file ends inside it (truncated?)"));
-        } else if (!row_end(i) && text[i] != ',') {
-          fail("text after a closing quote (a quote inside a quoted field is written \"\")");
-          while (!row_end(i) && text[i] != ',') field += text[i++];
-        }
-      } else {
-        while (!row_end(i) && text[i] != ',') {
-          if (text[i] == '"')
-            fail("a quote inside an unquoted field (quote the field and double the quote)");
-          field += text[i++];
-        }
-      }
-      row.fields.push_back(std::move(field));
-      if (i < n && text[i] == ',') {
-        ++i;
-        if (i == n) row.fields.emplace_back();
-        if (i < n) continue;
-      }
-      if (i < n && text[i] == '\r') ++i;
-      if (i < n && text[i] == '\n') {
-        ++i;
-        ++line;
-      }
-      break;
-    }
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
-
-std::string CsvLine(const std::vector<std::string>& fields) {
-  std::string out;
-  for (size_t k = 0; k < fields.size(); ++k) {
-    const std::string& f = fields[k];
-    if (k) out += ',';
-    bool quote = f.find_first_of(",\"\r\n") != std::string::npos ||
-                 (!f.empty() && (absl::ascii_isspace(f.front()) || absl::ascii_isspace(f.back())));
-    if (!quote) {
-      out += f;
-      continue;
-    }
-    out += '"';
-    out += absl::StrReplaceAll(f, {{"\"", "\"\""}});
-    out += '"';
-  }
-  out += "\r\n";
-  return out;
-}
-
 // --- Export ---
 
 bool LedgerIdLess(absl::string_view a, absl::string_view b) {
@@ -365,7 +265,7 @@ bool LedgerIdLess(absl::string_view a, absl::string_view b) {
   return a < b;
 }
 
-std::string ExportLedger(std::vector<v1::ProblemState> problems, const ExportOptions& options) {
+Table LedgerTable(std::vector<v1::ProblemState> problems, const ExportOptions& options) {
   problems.erase(std::remove_if(problems.begin(), problems.end(),
                                 [](const v1::ProblemState& p) { return !p.raised(); }),
                  problems.end());
@@ -374,8 +274,8 @@ std::string ExportLedger(std::vector<v1::ProblemState> problems, const ExportOpt
               if (a.unit() != b.unit()) return a.unit() < b.unit();
               return LedgerIdLess(a.problem_id(), b.problem_id());
             });
-  std::string out(kBom);
-  out += CsvLine({std::begin(kLedgerColumns), std::end(kLedgerColumns)});
+  Table out;
+  out.push_back(Row{1, {std::begin(kLedgerColumns), std::end(kLedgerColumns)}, "", -1});
   int row = 0;
   int number = 0;
   for (const v1::ProblemState& p : problems) {
@@ -391,18 +291,18 @@ std::string ExportLedger(std::vector<v1::ProblemState> problems, const ExportOpt
       std::vector<std::string> f(kColumnCount);
       f[kSeq] = absl::StrCat(++row);
       f[kProblemNo] = options.ids ? p.problem_id() : absl::StrCat(number);
-      f[kTitle] = Guard(p.title());
-      f[kDetail] = Guard(p.detail());
-      f[kCategory] = Guard(p.category());
+      f[kTitle] = p.title();
+      f[kDetail] = p.detail();
+      f[kCategory] = p.category();
       f[kSource] = WordOf(Sources(), p.source());
-      f[kUnit] = Guard(p.unit());
+      f[kUnit] = p.unit();
       f[kDeadline] = p.deadline();
       f[kStatus] = WordOf(Statuses(), p.status());
       if (judged) f[kClaim] = WordOf(Kinds(), aggregator::CurrentClaimKind(p));
       if (k < measures.size()) {
         const v1::Measure& m = *measures[k];
         f[kMeasureNo] = options.ids ? m.measure_id() : absl::StrCat(k + 1);
-        f[kMeasure] = Guard(m.text());
+        f[kMeasure] = m.text();
         f[kMeasureDeadline] = m.deadline();
         f[kMeasureDone] = m.done() ? "是" : "否";
       }
@@ -414,7 +314,7 @@ std::string ExportLedger(std::vector<v1::ProblemState> problems, const ExportOpt
         f[kAccountable] = absl::StrCat(o.people_accountable());
         f[kRules] = absl::StrCat(o.rules_made());
       }
-      out += CsvLine(f);
+      out.push_back(Row{row + 1, std::move(f), "", -1});
     }
   }
   return out;
@@ -422,13 +322,33 @@ std::string ExportLedger(std::vector<v1::ProblemState> problems, const ExportOpt
 
 // --- Import ---
 
-std::string LedgerIssue::ToString() const {
+std::string LedgerIssue::ToString(absl::string_view unit) const {
   if (line == 0) return column.empty() ? reason : absl::StrCat("column ", column, ": ", reason);
-  if (column.empty()) return absl::StrCat("line ", line, ": ", reason);
-  return absl::StrCat("line ", line, ", column ", column, ": ", reason);
+  if (column.empty()) return absl::StrCat(unit, " ", line, ": ", reason);
+  return absl::StrCat(unit, " ", line, ", column ", column, ": ", reason);
 }
 
 namespace {
+
+// The column a header cell names, or -1. Officials type full-width
+// brackets: 追回资金（元）.
+std::string HeaderName(const std::string& cell) {
+  return absl::StrReplaceAll(Trim(cell), {{"（", "("}, {"）", ")"}});
+}
+int ColumnNamed(const std::string& name) {
+  auto it = std::find_if(std::begin(kLedgerColumns), std::end(kLedgerColumns),
+                         [&](const char* c) { return name == c; });
+  return it == std::end(kLedgerColumns) ? -1 : static_cast<int>(it - std::begin(kLedgerColumns));
+}
+int KnownColumns(const Row& row) {
+  return static_cast<int>(std::count_if(row.cells.begin(), row.cells.end(), [](const std::string& c) {
+    return ColumnNamed(HeaderName(c)) >= 0;
+  }));
+}
+bool IsBlank(const Row& row) {
+  return row.error.empty() && std::all_of(row.cells.begin(), row.cells.end(),
+                                          [](const std::string& f) { return Trim(f).empty(); });
+}
 
 // Reads rows of one ledger file against its header.
 class LedgerReader {
@@ -437,14 +357,14 @@ class LedgerReader {
       : node_unit_(node_unit), out_(out) {}
 
   // False when the header is unusable (the errors say why).
-  bool ReadHeader(const CsvRow& row);
+  bool ReadHeader(const Row& row);
   // Groups the data rows into problems and checks each.
-  void ReadRows(const std::vector<CsvRow>& rows);
+  void ReadRows(const std::vector<Row>& rows);
 
  private:
-  const std::string& Cell(const CsvRow& row, Column c) const {
+  const std::string& Cell(const Row& row, Column c) const {
     static const std::string kEmpty;
-    return index_[c] < 0 ? kEmpty : row.fields[index_[c]];
+    return index_[c] < 0 ? kEmpty : row.cells[index_[c]];
   }
   std::string Name(int field) const {
     return field >= 0 && field < static_cast<int>(names_.size()) ? names_[field] : "";
@@ -452,8 +372,8 @@ class LedgerReader {
   void Error(int line, const std::string& column, std::string reason) {
     out_->errors.push_back({line, column, std::move(reason)});
   }
-  void CheckProblem(const std::vector<const CsvRow*>& rows);
-  v1::Outcomes ReadOutcomes(const CsvRow& row);
+  void CheckProblem(const std::vector<const Row*>& rows);
+  v1::Outcomes ReadOutcomes(const Row& row);
 
   const std::string& node_unit_;
   LedgerImport* out_;
@@ -461,24 +381,21 @@ class LedgerReader {
   std::vector<std::string> names_;  // by field position
 };
 
-bool LedgerReader::ReadHeader(const CsvRow& row) {
+bool LedgerReader::ReadHeader(const Row& row) {
   std::fill(std::begin(index_), std::end(index_), -1);
   const size_t errors = out_->errors.size();
   if (!row.error.empty()) Error(row.line, "", row.error);
   int known = 0;
-  for (size_t k = 0; k < row.fields.size(); ++k) {
-    // Officials type full-width brackets: 追回资金（元）.
-    std::string name = absl::StrReplaceAll(Trim(row.fields[k]), {{"（", "("}, {"）", ")"}});
+  for (size_t k = 0; k < row.cells.size(); ++k) {
+    std::string name = HeaderName(row.cells[k]);
     names_.push_back(name);
     if (name.empty()) continue;  // checked per row: such a column must stay empty
-    auto it = std::find_if(std::begin(kLedgerColumns), std::end(kLedgerColumns),
-                           [&](const char* c) { return name == c; });
-    if (it == std::end(kLedgerColumns)) {
+    const int c = ColumnNamed(name);
+    if (c < 0) {
       Error(row.line, name, "unknown column");
       continue;
     }
     ++known;
-    int c = static_cast<int>(it - std::begin(kLedgerColumns));
     if (index_[c] >= 0) Error(row.line, name, "appears twice in the header");
     index_[c] = static_cast<int>(k);
   }
@@ -495,30 +412,26 @@ bool LedgerReader::ReadHeader(const CsvRow& row) {
   return out_->errors.size() == errors;
 }
 
-void LedgerReader::ReadRows(const std::vector<CsvRow>& rows) {
-  std::vector<std::vector<const CsvRow*>> groups;
+void LedgerReader::ReadRows(const std::vector<Row>& rows) {
+  std::vector<std::vector<const Row*>> groups;
   std::vector<std::string> keys;
   std::map<std::string, int> key_lines;  // 问题编号 -> first line
-  for (const CsvRow& row : rows) {
-    if (std::all_of(row.fields.begin(), row.fields.end(),
-                    [](const std::string& f) { return Trim(f).empty(); }) &&
-        row.error.empty()) {
-      continue;  // blank line, or an empty row Excel wrote
-    }
+  for (const Row& row : rows) {
+    if (IsBlank(row)) continue;  // blank line, or an empty row Excel wrote
     ++out_->rows;
     if (!row.error.empty()) {
       Error(row.line, Name(row.error_field), row.error);
       continue;
     }
-    if (row.fields.size() != names_.size()) {
+    if (row.cells.size() != names_.size()) {
       Error(row.line, "",
-            absl::StrCat("has ", row.fields.size(), " fields where the header has ", names_.size(),
+            absl::StrCat("has ", row.cells.size(), " fields where the header has ", names_.size(),
                          " (is a comma or line break left unquoted?)"));
       continue;
     }
     bool stray = false;
     for (size_t k = 0; k < names_.size(); ++k) {
-      if (names_[k].empty() && !Trim(row.fields[k]).empty()) {
+      if (names_[k].empty() && !Trim(row.cells[k]).empty()) {
         Error(row.line, "",
               absl::StrCat("field ", k + 1, " has a value but its column has no name"));
         stray = true;
@@ -536,7 +449,7 @@ void LedgerReader::ReadRows(const std::vector<CsvRow>& rows) {
       auto [it, fresh] = key_lines.emplace(key, row.line);
       if (!fresh) {
         Error(row.line, kLedgerColumns[kProblemNo],
-              absl::StrCat("\"", key, "\" already names the problem on line ", it->second,
+              absl::StrCat("\"", key, "\" already names the problem on ", out_->line_word, " ", it->second,
                            "; the rows of one problem must follow each other"));
       }
     }
@@ -547,7 +460,7 @@ void LedgerReader::ReadRows(const std::vector<CsvRow>& rows) {
   if (out_->rows == 0) Error(0, "", "the file has no rows below its header");
 }
 
-v1::Outcomes LedgerReader::ReadOutcomes(const CsvRow& row) {
+v1::Outcomes LedgerReader::ReadOutcomes(const Row& row) {
   v1::Outcomes o;
   auto count = [&](Column c, void (v1::Outcomes::*set)(int64_t)) {
     auto v = c == kFunds ? ParseFen(Cell(row, c)) : ParseCount(Cell(row, c));
@@ -562,8 +475,8 @@ v1::Outcomes LedgerReader::ReadOutcomes(const CsvRow& row) {
   return o;
 }
 
-void LedgerReader::CheckProblem(const std::vector<const CsvRow*>& rows) {
-  const CsvRow& first = *rows.front();
+void LedgerReader::CheckProblem(const std::vector<const Row*>& rows) {
+  const Row& first = *rows.front();
   const size_t errors = out_->errors.size();
   const int line = first.line;
   auto err = [&](Column c, std::string why) { Error(line, kLedgerColumns[c], std::move(why)); };
@@ -623,13 +536,13 @@ void LedgerReader::CheckProblem(const std::vector<const CsvRow*>& rows) {
   }
   p.outcomes = ReadOutcomes(first);
 
-  for (const CsvRow* row : rows) {
+  for (const Row* row : rows) {
     if (row != &first) {
       for (Column c : kProblemColumns) {
         const std::string& v = Cell(*row, c);
         if (!Trim(v).empty() && v != Cell(first, c)) {
           Error(row->line, kLedgerColumns[c],
-                absl::StrCat("differs from line ", line,
+                absl::StrCat("differs from ", out_->line_word, " ", line,
                              ", the problem's first row (its later rows "
                              "repeat the problem's columns or leave them empty)"));
         }
@@ -637,7 +550,7 @@ void LedgerReader::CheckProblem(const std::vector<const CsvRow*>& rows) {
       for (Column c : kOutcomeColumns) {
         if (!Trim(Cell(*row, c)).empty()) {
           Error(row->line, kLedgerColumns[c],
-                absl::StrCat("a problem's totals stand on its first row only (line ", line,
+                absl::StrCat("a problem's totals stand on its first row only (", out_->line_word, " ", line,
                              "); leave this cell empty"));
         }
       }
@@ -693,7 +606,7 @@ void LedgerReader::CheckProblem(const std::vector<const CsvRow*>& rows) {
   if (out_->errors.size() != errors) return;
 
   const std::string lines =
-      p.last_line == p.line ? "" : absl::StrCat(" (lines ", p.line, "-", p.last_line, ")");
+      p.last_line == p.line ? "" : absl::StrCat(" (", out_->line_word, "s ", p.line, "-", p.last_line, ")");
   if (p.status == v1::STATUS_ACCEPTED || p.status == v1::STATUS_CLOSED) {
     out_->refused.push_back(
         {line, kLedgerColumns[kStatus],
@@ -718,24 +631,28 @@ void LedgerReader::CheckProblem(const std::vector<const CsvRow*>& rows) {
 
 }  // namespace
 
-LedgerImport ParseLedger(absl::string_view csv, const std::string& node_unit) {
+LedgerImport ParseLedger(const Table& rows, const std::string& node_unit,
+                         const std::string& line_word) {
   LedgerImport out;
-  if (absl::StartsWith(csv, kBom)) csv.remove_prefix(kBom.size());
-  if (size_t bad = FirstInvalidUtf8(csv); bad != absl::string_view::npos) {
-    int line = 1 + static_cast<int>(std::count(csv.begin(), csv.begin() + bad, '\n'));
-    out.errors.push_back({line, "",
-                          "the file is not UTF-8 (in Excel, save as \"CSV UTF-8\"; plain "
-                          "\"CSV\" on a Chinese Windows is GBK)"});
-    return out;
-  }
-  std::vector<CsvRow> rows = ReadCsv(csv);
+  out.line_word = line_word;
   if (rows.empty()) {
     out.errors.push_back({0, "", "the file is empty: it has no header"});
     return out;
   }
+  // The header: the first of the first ten non-blank rows that names a
+  // ledger column (the rows above it are a sheet's title).
+  size_t header = 0;
+  for (size_t k = 0, seen = 0; k < rows.size() && seen < 10; ++k) {
+    if (IsBlank(rows[k])) continue;
+    ++seen;
+    if (KnownColumns(rows[k]) > 0) {
+      header = k;
+      break;
+    }
+  }
   LedgerReader reader(node_unit, &out);
-  if (reader.ReadHeader(rows.front())) {
-    reader.ReadRows({rows.begin() + 1, rows.end()});
+  if (reader.ReadHeader(rows[header])) {
+    reader.ReadRows({rows.begin() + header + 1, rows.end()});
   }
   std::stable_sort(out.errors.begin(), out.errors.end(),
                    [](const LedgerIssue& a, const LedgerIssue& b) { return a.line < b.line; });
@@ -800,4 +717,4 @@ std::vector<PlannedRecord> PlanLedgerRecords(const std::vector<LedgerProblem>& p
   return out;
 }
 
-}  // namespace rectsync::cli
+}  // namespace rectsync::ledger

@@ -1,15 +1,15 @@
-// The rectification ledger (整改台账) as CSV, the form officials keep in
-// Excel, for `rectsync export` and `rectsync import`. Pure: strings in,
-// strings and record bodies out; no I/O, no node access. Thread-safe.
+// The rectification ledger (整改台账) as a table: the one model behind the
+// CSV and .xlsx files officials keep in Excel (formats.h), `rectsync
+// export` / `import` and the console's ledger page. Pure: cells in, record
+// bodies out, and problems in, cells out; no I/O, no node access.
+// Thread-safe.
 //
-// The format, as written by ExportLedger and read by ParseLedger:
-//  - UTF-8 with a byte-order mark (Excel needs it to read UTF-8), CRLF line
-//    ends, RFC 4180 quoting. Import also takes files without the mark and
-//    with LF line ends, and refuses files that are not UTF-8 (Excel's plain
-//    "CSV" on a Chinese Windows writes GBK; "CSV UTF-8" is needed).
-//  - Line 1 is the header: the names of kLedgerColumns. Import takes the
+// The table, as LedgerTable writes it and ParseLedger reads it:
+//  - One header row: the names of kLedgerColumns. ParseLedger takes the
 //    columns in any order and needs only 问题描述, 类别, 来源, 责任单位,
-//    整改状态 and 整改措施; a column left out reads as empty cells.
+//    整改状态 and 整改措施; a column left out reads as empty cells. Title
+//    rows above the header (a sheet's "XX整改台账" banner) are skipped: the
+//    header is the first of the first ten rows that names a ledger column.
 //  - One row per measure (整改措施); a problem without measures has one row
 //    with the measure columns empty. A problem's columns are repeated on each
 //    of its rows; import also takes them empty on the rows after the first
@@ -26,15 +26,16 @@
 //  - Rows are ordered by responsible unit, then problem id, then measure id,
 //    numbers inside ids compared as numbers (P9 before P10): a fresh node
 //    that imports the file in order assigns ids in the same order.
-//  - Text and unit cells that Excel would run as a formula (starting with
-//    = + - @, a tab or CR, after any apostrophes) are written with one more
-//    leading apostrophe; import removes it. Problem text comes from other
-//    units' records, so this is a guard, not a nicety.
+//  - Cells hold the values themselves. Text cells that Excel would run as a
+//    formula when read from CSV are guarded by the CSV writer (formats.h);
+//    ParseLedger removes such a guard from text columns.
 //  - Dates are YYYY-MM-DD; import also takes 2024/3/1, 2024.3.1 and
 //    2024年3月1日 (Excel rewrites dates on saving). Money is yuan with at
 //    most two decimals; import takes 1,234.50 grouping.
-#ifndef RECTSYNC_NODE_CLI_LEDGER_CSV_H_
-#define RECTSYNC_NODE_CLI_LEDGER_CSV_H_
+//  - A row's `line` is what its file calls it, the number an officer looks
+//    for: the CSV line it starts on, the .xlsx row number.
+#ifndef RECTSYNC_NODE_LEDGER_TABLE_H_
+#define RECTSYNC_NODE_LEDGER_TABLE_H_
 
 #include <cstdint>
 #include <string>
@@ -45,7 +46,7 @@
 #include "rectsync/v1/record.pb.h"
 #include "rectsync/v1/state.pb.h"
 
-namespace rectsync::cli {
+namespace rectsync::ledger {
 
 // Header names, in export order.
 inline constexpr const char* kLedgerColumns[] = {
@@ -53,25 +54,28 @@ inline constexpr const char* kLedgerColumns[] = {
     "整改时限",     "整改状态",     "完成情况", "措施编号", "整改措施", "措施时限", "措施完成",
     "追回资金(元)", "党纪政务处分", "组织处理", "问责",     "建章立制"};
 
-// --- RFC 4180 ---
+// What the columns hold, for writers that type their cells (.xlsx).
+enum class CellKind { kText, kCount, kYuan, kDate };
+CellKind ColumnKind(int column);
 
-// One record of a CSV file. `line` is the 1-based line it starts on (a
-// quoted field may span lines). A row the reader could not split cleanly
-// carries `error` and the 0-based field it occurred in.
-struct CsvRow {
+// One row of a ledger file. `line` is the number the file gives it (CSV
+// line it starts on, .xlsx row). A row the reader could not split cleanly
+// carries `error` and the 0-based cell it occurred in.
+struct Row {
   int line = 0;
-  std::vector<std::string> fields;
+  std::vector<std::string> cells;
   std::string error;
   int error_field = -1;
 };
-
-// Splits `text` (without a byte-order mark) into rows. CRLF and LF both end
-// a row outside quotes; inside quotes they are data, kept as they are.
-std::vector<CsvRow> ReadCsv(absl::string_view text);
-// One row, quoted where needed, ending in CRLF.
-std::string CsvLine(const std::vector<std::string>& fields);
+// Rows in file order; the header is one of them (see above).
+using Table = std::vector<Row>;
 
 // --- Cells, as officers type them (also the console's form fields) ---
+
+// True if Excel would run `s` as a formula (it starts with = + - @, a tab or
+// CR, after any apostrophes). The CSV writer guards such cells with one more
+// leading apostrophe; ParseLedger removes it from text columns.
+bool NeedsFormulaGuard(absl::string_view s);
 
 // "" or a date as YYYY-MM-DD, from the forms Excel writes back (2024/3/1,
 // 2024.3.1, 2024年3月1日). InvalidArgument naming the bad text.
@@ -89,8 +93,9 @@ struct ExportOptions {
   bool ids = false;
 };
 
-// The ledger of `problems` (any order; problems not raised are left out).
-std::string ExportLedger(std::vector<v1::ProblemState> problems, const ExportOptions& options = {});
+// The ledger of `problems` (any order; problems not raised are left out):
+// the header, then the data rows, numbered from line 1.
+Table LedgerTable(std::vector<v1::ProblemState> problems, const ExportOptions& options = {});
 
 // True if id `a` sorts before `b`: by origin, then the local part with
 // digit runs compared as numbers, then byte-wise.
@@ -103,8 +108,9 @@ struct LedgerIssue {
   int line = 0;        // line the row starts on; 0 for the file as a whole
   std::string column;  // header name, "" for the row or file as a whole
   std::string reason;
-  // "line 7, column 整改时限: ..." (or "line 7: ..." / the reason alone).
-  std::string ToString() const;
+  // "line 7, column 整改时限: ..." (or "line 7: ..." / the reason alone);
+  // an .xlsx file's rows are "row 7".
+  std::string ToString(absl::string_view unit = "line") const;
 };
 
 // One problem of the file, checked, ready to become records.
@@ -132,11 +138,15 @@ struct LedgerImport {
   // Bad input, every one found, by line. Nothing may be written if any.
   std::vector<LedgerIssue> errors;
   int rows = 0;  // data rows read
+  // What the file calls its rows in messages: "line" (CSV) or "row" (.xlsx).
+  std::string line_word = "line";
 };
 
 // Reads a ledger for the node of `node_unit`: responsible units must lie in
-// its subtree.
-LedgerImport ParseLedger(absl::string_view csv, const std::string& node_unit);
+// its subtree. `line_word` is what the file calls its rows in messages
+// ("line" for CSV, "row" for .xlsx).
+LedgerImport ParseLedger(const Table& table, const std::string& node_unit,
+                         const std::string& line_word = "line");
 
 // A record to append, with the line it comes from.
 struct PlannedRecord {
@@ -156,6 +166,6 @@ std::vector<PlannedRecord> PlanLedgerRecords(const std::vector<LedgerProblem>& p
                                              const std::string& unit, uint64_t head_seq,
                                              const std::string& author, const std::string& source);
 
-}  // namespace rectsync::cli
+}  // namespace rectsync::ledger
 
-#endif  // RECTSYNC_NODE_CLI_LEDGER_CSV_H_
+#endif  // RECTSYNC_NODE_LEDGER_TABLE_H_
