@@ -123,6 +123,11 @@ step "9. 对账 Reconciliation at the city: what units attest and report against
 wait_for 30 '[ "$(at $CITY --json reconcile | jq -r .attestations_checked)" -ge 3 ]' || true
 at $CITY reconcile
 
+step "9b. 整改通报 The street's progress report (通报), generated at the city from the signed records"
+at $CITY report --unit $STREET | sed -n 1,5p
+echo "  … (every figure [k] is followed, at the end, by the records it was counted from)"
+echo "  in a browser: $(console_url $CITY)/report?unit=$STREET (print-ready, A4)"
+
 step "10. 与报告核对 Checking the figures the reports state"
 v=$(at $CITY --json summary --unit $VILLAGE)
 s=$(at $CITY --json summary --unit $STREET)
@@ -134,6 +139,12 @@ expect "东城街道 problems" "$(jq .problems <<<"$s")" 12
 expect "东城街道 measures" "$(jq .measures <<<"$s")" 68
 expect "  completed + basically completed" \
   "$(jq -r '"\(.by_claim_kind.completed) + \(.by_claim_kind.basically_completed)"' <<<"$s")" "10 + 2"
+r=$(at $CITY --json report --unit $STREET)
+fig() { jq -r --arg k "$1" '.figures[] | select(.key == $k) | "\(.value)/\(.records | length)"' <<<"$r"; }
+expect "东城街道 通报: problems (value/records behind it)" "$(fig problems)" 12/12
+expect "  measures" "$(fig measures)" 68/68
+expect "  completed, basically completed" "$(fig completed) $(fig basically_completed)" "10/10 2/2"
+expect "  every record behind it verified" "$(jq '[.figures[].records[] | select(.verified | not)] | length' <<<"$r")" 0
 expect "示范县 problems collected" "$(jq -r '.figures["2023/problems_collected"]' <<<"$c")" 4246
 expect "示范县 problems resolved" "$(jq -r '.figures["2023/problems_resolved"]' <<<"$c")" 3300
 for n in $CITY $COUNTY $TOWN $VILLAGE; do

@@ -9,6 +9,14 @@
 #include "node/daemon/node.h"
 
 namespace rectsync::cli {
+namespace {
+// A report or an export of a large subtree is one large answer.
+grpc::ChannelArguments Args() {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(1 << 30);
+  return args;
+}
+}  // namespace
 
 struct NodeClient::InProcess {
   std::unique_ptr<node::Node> node;
@@ -27,7 +35,7 @@ absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(const std::strin
   std::unique_ptr<NodeClient> client(new NodeClient());
   const std::string socket = options.AdminSocketPath();
   if (std::filesystem::exists(socket)) {
-    auto channel = grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials());
+    auto channel = grpc::CreateCustomChannel("unix:" + socket, grpc::InsecureChannelCredentials(), Args());
     if (channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(3))) {
       client->channel_ = std::move(channel);
       client->stub_ = v1::Admin::NewStub(client->channel_);
@@ -43,7 +51,7 @@ absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(const std::strin
   builder.RegisterService(local->service.get());
   local->server = builder.BuildAndStart();
   if (!local->server) return absl::InternalError("cannot start the in-process admin service");
-  client->channel_ = local->server->InProcessChannel(grpc::ChannelArguments());
+  client->channel_ = local->server->InProcessChannel(Args());
   client->stub_ = v1::Admin::NewStub(client->channel_);
   client->local_ = std::move(local);
   client->in_process_ = true;

@@ -18,6 +18,7 @@
 #include "node/cli/cmd_user.h"
 #include "node/cli/labels.h"
 #include "node/ledger/formats.h"
+#include "node/ledger/report.h"
 #include "node/cli/render.h"
 #include "node/cli/render_reconcile.h"
 #include "node/cli/render_sync.h"
@@ -633,6 +634,38 @@ int Main(int argc, char** argv) {
         std::cout << (ctx.lang() == Lang::kZh ? "已导出 " : "exported ") << count
                   << (ctx.lang() == Lang::kZh ? " 个问题 → " : " problems → ") << export_out << "\n";
       }
+      return absl::OkStatus();
+    };
+  });
+
+  // report: the 通报 (node/ledger/report.h)
+  auto* report = app.add_subcommand(
+      "report", "the progress report (巡察整改进展情况通报) of an inspection or a subtree, each figure with its records");
+  v1::ReportRequest report_req;
+  report->add_option("--unit", *report_req.mutable_unit(), "subtree root (default this node)");
+  report->add_option("--inspection", *report_req.mutable_inspection_id(), "only this inspection's problems");
+  report->callback([&] {
+    action = [&]() -> absl::Status {
+      RETURN_IF_ERROR(connect());
+      ASSIGN_OR_RETURN(v1::ReportReply got, Call(&v1::Admin::Stub::Report, client->admin(), report_req));
+      std::vector<v1::ProblemDetail> problems(got.problems().begin(), got.problems().end());
+      ledger::Bulletin b = ledger::BuildBulletin(problems, got.unit(), got.inspection(), got.today());
+      if (ctx.json) {
+        std::cout << BulletinJson(b).dump(2) << "\n";
+        return absl::OkStatus();
+      }
+      std::map<std::string, std::string> names;
+      for (const v1::ProblemDetail& d : problems) {
+        for (const v1::HistoryEntry& e : d.history()) {
+          v1::RecordBody body;
+          if (body.ParseFromString(e.record().body()) && body.has_unit_enrolled()) {
+            names[body.unit_enrolled().unit()] = body.unit_enrolled().name();
+          }
+        }
+      }
+      ASSIGN_OR_RETURN(v1::IdentityReply me, Call(&v1::Admin::Stub::Identity, client->admin(), v1::IdentityRequest()));
+      names[me.unit()] = me.name();
+      std::cout << ledger::BulletinText(b, [&](const std::string& u) { return names.count(u) ? names[u] : ""; });
       return absl::OkStatus();
     };
   });

@@ -272,6 +272,27 @@ std::string LedgerIssueText(const std::string& line_word, const v1::LedgerIssue&
   return absl::StrCat(line_word, " ", i.line(), ", column ", i.column(), ": ", i.reason());
 }
 
+nlohmann::json BulletinJson(const ledger::Bulletin& b) {
+  nlohmann::json figures = nlohmann::json::array();
+  for (const ledger::Figure& f : b.figures) {
+    nlohmann::json recs = nlohmann::json::array();
+    for (const ledger::Evidence& e : f.records) {
+      recs.push_back({{"problem_id", e.problem_id}, {"origin", e.origin}, {"seq", e.seq},
+                      {"id", record::ToHex(e.id)}, {"verified", e.verified}, {"what", e.what}});
+    }
+    figures.push_back({{"key", f.key}, {"label", f.label}, {"value", f.value}, {"unit", f.unit}, {"records", recs}});
+  }
+  nlohmann::json aspects = nlohmann::json::array();
+  for (const auto& a : b.aspects) {
+    nlohmann::json ids = nlohmann::json::array();
+    for (const v1::ProblemDetail* d : a.problems) ids.push_back(d->state().problem_id());
+    aspects.push_back({{"name", a.name}, {"problems", ids}});
+  }
+  return {{"unit", b.scope_unit},      {"inspection_id", b.inspection.inspection_id()},
+          {"today", b.today},          {"claimed_rate", b.claimed_rate},
+          {"verified_rate", b.verified_rate}, {"figures", figures}, {"aspects", aspects}};
+}
+
 nlohmann::json ImportJson(const std::string& file, bool dry_run, const v1::ImportLedgerReply& r) {
   auto listing = [](const auto& issues) {
     nlohmann::json arr = nlohmann::json::array();

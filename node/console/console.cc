@@ -468,6 +468,40 @@ void Console::Routes() {
     send_file(r.res, "ledger-template.xlsx", ledger::LedgerXlsx({}));
   }));
 
+  // --- 通报: the progress report of an inspection or of a subtree. ---
+  // The Bulletin points into `problems`, which the caller keeps.
+  auto bulletin = [=](Request& r, std::vector<v1::ProblemDetail>* problems) -> absl::StatusOr<ledger::Bulletin> {
+    ASSIGN_OR_RETURN(std::string unit, unit_param(r));
+    v1::ReportRequest req;
+    req.set_unit(unit);
+    req.set_inspection_id(r.Param("inspection"));
+    ASSIGN_OR_RETURN(v1::ReportReply got, node_->Report(req));
+    problems->assign(std::make_move_iterator(got.mutable_problems()->begin()),
+                     std::make_move_iterator(got.mutable_problems()->end()));
+    return ledger::BuildBulletin(*problems, got.unit(), got.inspection(), got.today());
+  };
+  server_->Get("/report", guarded(Kind::kPage, false, [=](Request& r) {
+    std::vector<v1::ProblemDetail> problems;
+    absl::StatusOr<ledger::Bulletin> b = bulletin(r, &problems);
+    if (!b.ok()) return fail_page(r, b.status());
+    std::string query = absl::StrCat("unit=", UrlEncode(b->scope_unit));
+    if (!r.Param("inspection").empty()) absl::StrAppend(&query, "&inspection=", UrlEncode(r.Param("inspection")));
+    UnitNames n;
+    View v = view(r, &n);
+    Frame f = frame(r, T(r.lang, "通报", "Report"));
+    f.breadcrumbs = crumbs(v, b->scope_unit, "/report");
+    send(r.res, 200, Page(f, ReportBody(v, *b, query)));
+  }));
+  server_->Get("/report.txt", guarded(Kind::kPage, false, [=](Request& r) {
+    std::vector<v1::ProblemDetail> problems;
+    absl::StatusOr<ledger::Bulletin> b = bulletin(r, &problems);
+    if (!b.ok()) return fail_page(r, b.status());
+    UnitNames n = names();
+    r.res.set_header("Cache-Control", "no-store");
+    r.res.set_content(ledger::BulletinText(*b, [&](const std::string& u) { return n.count(u) ? n[u] : ""; }),
+                      "text/plain; charset=utf-8");
+  }));
+
   // --- Import 导入: check (dry run), then record all or none. ---
   server_->Get("/import", guarded(Kind::kPage, false, [=](Request& r) {
     UnitNames n;

@@ -370,6 +370,31 @@ TEST_F(ConsoleTest, ABadImportRowIsReportedWithItsRowNumberAndNothingIsWritten) 
   EXPECT_EQ(Head(), head + 4);
 }
 
+TEST_F(ConsoleTest, TheReportStatesItsFiguresEachLinkedToItsRecords) {
+  const std::string p1 = MustAppend(*root_, node::testing::Raise(kCity, "白条列支")).subject();
+  const std::string p2 = MustAppend(*root_, node::testing::Raise(kCity, "账实不符")).subject();
+  MustAppend(*root_, node::testing::AddMeasure(p1));
+  MustAppend(*root_, node::testing::AddMeasure(p2));
+  const v1::AppendReply claim = MustAppend(*root_, node::testing::Claim(p1));
+  Browser b(console_->port());
+  ASSERT_EQ(b.Login("zhao", "viewer-pass-1"), 303);
+  auto page = b.Get("/report");
+  ASSERT_EQ(page->status, 200);
+  EXPECT_THAT(page->body, HasSubstr("关于巡察整改进展情况的通报"));
+  EXPECT_THAT(page->body, HasSubstr("问题<a class=\"fig\" href=\"#ev-problems\""));
+  EXPECT_THAT(page->body, HasSubstr(">2</a>个"));
+  EXPECT_THAT(page->body, HasSubstr("<tr id=\"ev-completed\"><th>已完成整改 1个</th>"));
+  // The claim record is named under 已完成整改 by origin#seq, linked to its problem.
+  EXPECT_THAT(page->body, HasSubstr(absl::StrCat("<a href=\"/problem?id=", UrlEncode(p1), "\" title=\"申请销号 ", p1,
+                                                 "\">", kCity, "#", claim.seq(), "</a>")));
+  EXPECT_THAT(page->body, HasSubstr("@page{size:A4"));
+  auto text = b.Get("/report.txt");
+  ASSERT_EQ(text->status, 200);
+  EXPECT_THAT(text->body, HasSubstr("问题2个[1]"));
+  EXPECT_THAT(text->body, HasSubstr(absl::StrCat("已完成整改 1个：", kCity, "#", claim.seq())));
+  EXPECT_EQ(b.Get("/report?inspection=3201:I999")->status, 404);
+}
+
 TEST_F(ConsoleTest, ApiWritesNeedTheCsrfHeaderAndUseTheSameRules) {
   Browser b(console_->port());
   ASSERT_EQ(b.Login("wang", "clerk-pass-1"), 303);

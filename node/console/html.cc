@@ -62,7 +62,12 @@ svg text{font-size:12px;fill:#1c2430}
 .r-a{fill:#f59e0b;background:#f59e0b}.r-b{fill:#15803d;background:#15803d}
 .login{max-width:24rem;margin:3rem auto}
 @media (max-width:640px){main{padding:.5rem}th,td{padding:.25rem}header nav{gap:.1rem .6rem}}
-@media print{header,.noprint,form{display:none}body{background:#fff}.box{border:0}}
+.report{max-width:52rem;margin:0 auto;background:#fff;padding:1.5rem 2rem;line-height:1.8;font-size:1.05rem}
+.report h1{text-align:center;font-size:1.5rem}.report p{text-indent:2em;margin:.4rem 0}
+.report .fig{font-weight:700;text-decoration:none;border-bottom:1px dotted}.report ol.m{margin:.2rem 0 .6rem 2.5rem}
+.report .ev{font-size:.85rem;line-height:1.5}.report .ev td{vertical-align:top}
+@page{size:A4;margin:20mm 18mm}
+@media print{header,.noprint,form{display:none}body{background:#fff}.box{border:0}.report{padding:0;max-width:none;font-size:12pt}.report a{color:#000}.report .ev{font-size:8pt;page-break-before:always}}
 )css";
 
 }  // namespace
@@ -111,6 +116,7 @@ std::string Page(const Frame& f, const std::string& body) {
     absl::StrAppend(&h, "<nav><a href=\"/overview\">", T(lang, "汇总", "Overview"),
                     "</a><a href=\"/ledger\">", T(lang, "台账", "Ledger"), "</a><a href=\"/new\">",
                     T(lang, "新建", "New"), "</a><a href=\"/import\">", T(lang, "导入", "Import"),
+                    "</a><a href=\"/report\">", T(lang, "通报", "Report"),
                     "</a><a href=\"/reconcile\">", T(lang, "核对", "Reconcile"),
                     "</a><a href=\"/sync\">", T(lang, "同步", "Sync"), "</a>");
     if (f.admin) absl::StrAppend(&h, "<a href=\"/officers\">", T(lang, "用户", "Officers"), "</a>");

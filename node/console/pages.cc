@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "aggregator/fold.h"
 #include "aggregator/unit_id.h"
 #include "node/cli/render.h"
@@ -228,7 +230,9 @@ std::string LedgerBody(const View& v, const LedgerFilter& f, const v1::ListProbl
   const std::string query = f.Query();
   absl::StrAppend(&h, "<p class=\"noprint\">", T(lang, "导出当前筛选结果:", "Export what the filters select: "),
                   "<a href=\"/ledger.xlsx", query.empty() ? "" : "?", query, "\">Excel (.xlsx)</a> · <a href=\"/ledger.csv",
-                  query.empty() ? "" : "?", query, "\">CSV</a></p>");
+                  query.empty() ? "" : "?", query, "\">CSV</a> · <a href=\"/report?unit=", UrlEncode(f.unit),
+                  f.inspection.empty() ? "" : "&inspection=", UrlEncode(f.inspection), "\">",
+                  T(lang, "生成整改进展通报", "progress report (通报)"), "</a></p>");
   absl::StrAppend(&h, "<div class=\"box\"><table><tr><th>", T(lang, "问题编号", "id"), "</th><th>",
                   L(lang, "f/responsible"), "</th><th>", L(lang, "f/category"), "</th><th>", L(lang, "f/title"),
                   "</th><th>", L(lang, "f/deadline"), "</th><th>", L(lang, "f/colour"), "</th><th>",
@@ -482,6 +486,86 @@ std::string ImportBody(const View& v, const std::string& file_name, const v1::Im
         "2024-03-01 (2024/3/1 and 2024年3月1日 too). 追回资金 in yuan, at most two decimals. The whole file is "
         "recorded, or nothing of it."),
       "</p></div>");
+  return h;
+}
+
+std::string ReportBody(const View& v, const ledger::Bulletin& b, const std::string& query) {
+  auto yuan = [](int64_t fen) { return absl::StrFormat("%d.%02d", fen / 100, fen % 100); };
+  auto fig = [&](const std::string& key) {
+    const ledger::Figure* f = b.Find(key);
+    if (!f) return std::string("?");
+    return absl::StrCat("<a class=\"fig\" href=\"#ev-", key, "\" title=\"", Esc(f->label), ": ",
+                        f->records.size(), T(v.lang, " 条记录", " records"), "\">",
+                        f->unit == std::string("元") ? yuan(f->value) : absl::StrCat(f->value), "</a>", f->unit);
+  };
+  const bool insp = !b.inspection.inspection_id().empty();
+  const std::string subject = v.Unit(insp ? b.inspection.inspected_unit() : b.scope_unit);
+  std::string h = absl::StrCat(
+      "<p class=\"noprint\">", T(v.lang, "打印或存为 PDF:浏览器的打印(Ctrl+P),按 A4 排版", "Print or save as PDF with the browser's print (Ctrl+P): laid out for A4"),
+      " · <a href=\"/report.txt?", query, "\">", T(v.lang, "纯文本", "plain text"), "</a> · ",
+      T(v.lang, "每个数字都链接到据以计算的签名记录。", "Every figure links to the signed records it was counted from."),
+      "</p><article class=\"report\"><h1>", Esc(subject), "关于巡察整改进展情况的通报</h1><h2>一、基本情况</h2><p>");
+  if (insp) {
+    absl::StrAppend(&h, Esc(b.inspection.start_date()), "至", Esc(b.inspection.end_date()), "，",
+                    Esc(b.inspection.inspecting_body()), "对", Esc(subject), "开展了巡察",
+                    b.inspection.feedback_date().empty() ? "" : absl::StrCat("，", Esc(b.inspection.feedback_date()), "反馈了巡察意见"),
+                    "。");
+  }
+  absl::StrAppend(&h, "共反馈", b.aspects.size(), "方面问题", fig("problems"), "，制定整改措施", fig("measures"), "，已落实",
+                  fig("measures_done"), "。截至", Esc(b.today), "，已完成整改", fig("completed"), "，基本完成",
+                  fig("basically_completed"), "，长期坚持", fig("long_term"), "，正在整改", fig("in_progress"), "，尚未整改",
+                  fig("open"), "；申报整改率<b>", absl::StrFormat("%.1f%%", 100 * b.claimed_rate), "</b>，经上级验收完成",
+                  fig("verified"), "，验收整改率<b>", absl::StrFormat("%.1f%%", 100 * b.verified_rate), "</b>。");
+  bool outcomes = false;
+  for (const char* k : {"funds", "disciplined", "handled", "accountable", "rules"}) outcomes |= b.Find(k)->value != 0;
+  if (outcomes) {
+    absl::StrAppend(&h, "追回资金", fig("funds"), "，党纪政务处分", fig("disciplined"), "，组织处理", fig("handled"), "，问责",
+                    fig("accountable"), "，建章立制", fig("rules"), "。");
+  }
+  absl::StrAppend(&h, "</p><h2>二、问题整改情况</h2>");
+  static const char* kNumbers[] = {"一", "二", "三", "四", "五", "六", "七", "八", "九", "十"};
+  int n = 0;
+  for (size_t a = 0; a < b.aspects.size(); ++a) {
+    absl::StrAppend(&h, "<h3>（", a < 10 ? kNumbers[a] : absl::StrCat(a + 1).c_str(), "）", Esc(b.aspects[a].name),
+                    "方面</h3>");
+    for (const v1::ProblemDetail* d : b.aspects[a].problems) {
+      const v1::ProblemState& s = d->state();
+      absl::StrAppend(&h, "<p id=\"p-", Esc(s.problem_id()), "\"><b>", ++n, ". ", Esc(s.title()), "</b>（",
+                      Esc(ledger::ProgressWords(s)), "；", Esc(v.Unit(s.unit())), "；<a href=\"/problem?id=",
+                      UrlEncode(s.problem_id()), "\">", Esc(s.problem_id()), "</a>）</p>");
+      if (s.measures_size() > 0) {
+        absl::StrAppend(&h, "<ol class=\"m\">");
+        for (const v1::Measure& m : s.measures()) {
+          absl::StrAppend(&h, "<li>", Esc(m.text()), m.done() ? " <span class=\"ok\">【已落实】</span>" : " 【未落实】", "</li>");
+        }
+        absl::StrAppend(&h, "</ol>");
+      }
+      for (const v1::HistoryEntry& e : d->history()) {
+        v1::RecordBody body;
+        if (body.ParseFromString(e.record().body()) && body.has_progress_reported() &&
+            !body.progress_reported().note().empty() && !body.progress_reported().measure_done()) {
+          absl::StrAppend(&h, "<p>进展：", Esc(body.progress_reported().note()), "</p>");
+        }
+      }
+    }
+  }
+  absl::StrAppend(&h, "<section class=\"ev\"><h2>附：数字依据</h2><p>",
+                  T(v.lang, "每个数字下列出据以计算的记录:来源单位#序号、记录哈希、签名是否验证通过(✓)。",
+                    "Under each figure, the records it was counted from: origin#seq, record hash, signature verified (✓)."),
+                  "</p><table>");
+  for (const ledger::Figure& f : b.figures) {
+    absl::StrAppend(&h, "<tr id=\"ev-", f.key, "\"><th>", Esc(f.label), " ",
+                    f.unit == std::string("元") ? yuan(f.value) : absl::StrCat(f.value), Esc(f.unit), "</th><td>");
+    if (f.records.empty()) absl::StrAppend(&h, "无");
+    for (size_t k = 0; k < f.records.size(); ++k) {
+      const ledger::Evidence& e = f.records[k];
+      absl::StrAppend(&h, k ? "、" : "", "<a href=\"/problem?id=", UrlEncode(e.problem_id), "\" title=\"", Esc(e.what), " ",
+                      Esc(e.problem_id), "\">", Esc(e.origin), "#", e.seq, "</a> <span class=\"mono\">",
+                      absl::BytesToHexString(e.id).substr(0, 12), "</span>", e.verified ? "✓" : "<b class=\"bad\">✗</b>");
+    }
+    absl::StrAppend(&h, "</td></tr>");
+  }
+  absl::StrAppend(&h, "</table></section></article>");
   return h;
 }
 

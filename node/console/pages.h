@@ -10,6 +10,7 @@
 
 #include "node/console/html.h"
 #include "node/console/officers.h"
+#include "node/ledger/report.h"
 #include "rectsync/v1/admin.pb.h"
 #include "rectsync/v1/sync.pb.h"
 
@@ -57,6 +58,10 @@ std::string NewBody(const View& v, const std::vector<std::string>& units,
 // The import page: the upload form, and for a submitted file (`result`
 // non-null) what the check or the import found, row by row.
 std::string ImportBody(const View& v, const std::string& file_name, const v1::ImportLedgerReply* result);
+
+// The 通报 of `bulletin` as a print-ready page: every figure links to the
+// list of records it was counted from, each record to its problem.
+std::string ReportBody(const View& v, const ledger::Bulletin& bulletin, const std::string& query);
 
 std::string SyncBody(const View& v, const v1::SyncStatusReply& sync);
 

@@ -70,6 +70,10 @@ grpc::Status AdminService::ImportLedger(grpc::ServerContext*, const v1::ImportLe
   return Answer(node_->ImportLedger(*req), reply);
 }
 
+grpc::Status AdminService::Report(grpc::ServerContext*, const v1::ReportRequest* req, v1::ReportReply* reply) {
+  return Answer(node_->Report(*req), reply);
+}
+
 grpc::Status AdminService::Reconcile(grpc::ServerContext*, const v1::ReconcileRequest* req,
                                      v1::ReconcileReply* reply) {
   return Answer(node_->Reconcile(*req), reply);

@@ -53,6 +53,7 @@ class AdminService final : public v1::Admin::Service {
                          v1::ReconcileReply*) override;
   grpc::Status ImportLedger(grpc::ServerContext*, const v1::ImportLedgerRequest*,
                             v1::ImportLedgerReply*) override;
+  grpc::Status Report(grpc::ServerContext*, const v1::ReportRequest*, v1::ReportReply*) override;
 
  private:
   Node* node_;

@@ -74,6 +74,9 @@ class Node {
   // the write lock (node_ledger.cc). The reply lists every finding; an
   // error status only when the records themselves fail (naming the line).
   absl::StatusOr<v1::ImportLedgerReply> ImportLedger(const v1::ImportLedgerRequest& request);
+  // Every problem of request.inspection_id() (or of the subtree) with its
+  // history, for a 通报. NotFound for an unknown inspection.
+  absl::StatusOr<v1::ReportReply> Report(const v1::ReportRequest& request) const;
   // Enrols a child unit and returns the bundle to hand to it.
   absl::StatusOr<v1::EnrollmentBundle> Enroll(const v1::EnrollRequest& request);
 

@@ -81,4 +81,34 @@ absl::StatusOr<v1::ImportLedgerReply> Node::ImportLedger(const v1::ImportLedgerR
   return reply;
 }
 
+absl::StatusOr<v1::ReportReply> Node::Report(const v1::ReportRequest& request) const {
+  v1::ReportReply reply;
+  reply.set_unit(request.unit().empty() ? unit_ : request.unit());
+  reply.set_today(Today());
+  if (!request.inspection_id().empty()) {
+    ASSIGN_OR_RETURN(std::vector<v1::Record> inspections, store_->Inspections());
+    for (const v1::Record& env : inspections) {
+      v1::RecordBody body;
+      if (body.ParseFromString(env.body()) && body.inspection_opened().inspection_id() == request.inspection_id()) {
+        *reply.mutable_inspection() = body.inspection_opened();
+      }
+    }
+    if (reply.inspection().inspection_id().empty()) {
+      return absl::NotFoundError(absl::StrCat("inspection ", request.inspection_id(), ": not known to this node"));
+    }
+  }
+  v1::ListProblemsRequest list;
+  list.set_unit(request.unit());
+  list.set_inspection_id(request.inspection_id());
+  list.set_page_size(500);
+  do {
+    ASSIGN_OR_RETURN(v1::ListProblemsReply page, ListProblems(list));
+    for (const v1::ProblemRow& row : page.problems()) {
+      ASSIGN_OR_RETURN(*reply.add_problems(), GetProblem(row.state().problem_id()));
+    }
+    list.set_page_token(page.next_page_token());
+  } while (!list.page_token().empty());
+  return reply;
+}
+
 }  // namespace rectsync::node
