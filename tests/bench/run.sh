@@ -118,6 +118,12 @@ for src in parent_ingest backlog; do
   w=$(q "[.[] | select(.bench==\"wire_bytes\" and .source==\"$src\")][0].bytes_per_record")
   row "push bytes per record ($src)" "$(fmt "$w" '%s B')" "" ""
 done
+cv=$(first console_pages .villages); cpp=$(first console_pages .problems_per_village)
+co99=$(first console_pages .overview_p99_ms); cl99=$(first console_pages .ledger_p99_ms)
+cu99=$(first console_pages .ledger_unit_p99_ms)
+cs99=$(first console_pages .cli_summary_p99_ms); cc99=$(first console_pages .cli_ledger_p99_ms)
+row "console city overview p99, $cv villages x $cpp" "$(fmt "$co99" '%s ms')" "< 300 ms; CLI summary $(fmt "$cs99" '%s ms')" "$(ratio "$co99" 300 MAX 1)"
+row "console 50-row ledger page p99 (city; any unit)" "$(fmt "$cl99" '%s ms'); $(fmt "$cu99" '%s ms')" "< 300 ms; CLI problem ls $(fmt "$cc99" '%s ms')" "$(ratio "$cl99" 300 MAX 1)"
 rr=$(first node_memory .records); rss=$(first node_memory .vmrss_mib)
 hwm=$(first node_memory .vmhwm_mib); db=$(first node_memory .db_mib)
 row "rectsyncd VmRSS, holding $rr records" "$(fmt "$rss" '%s MiB') (VmHWM $(fmt "$hwm" '%s MiB'))" "db on disk $(fmt "$db" '%s MiB')" "$(ratio "$rss" "$db")"

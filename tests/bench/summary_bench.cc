@@ -295,7 +295,8 @@ absl::Status Run(const SummaryBenchOptions& o, const std::string& base, std::mt1
     RETURN_IF_ERROR(RunScan(o, l, city.get(), today, rng));
   }
   if (!o.memory) return absl::OkStatus();
-  return RunMemory(o, l, held, today, rng);
+  RETURN_IF_ERROR(RunMemory(o, l, held, today, rng));
+  return RunConsole(o, l, rng);
 }
 
 int Main(int argc, char** argv) {
@@ -316,9 +317,13 @@ int Main(int argc, char** argv) {
       ->check(CLI::Range(4, 1000));
   app.add_option("--daemon-queries", o.daemon_queries, "[4] summaries through rectsyncd (default 20)")
       ->check(CLI::PositiveNumber);
+  app.add_option("--console-queries", o.console_queries, "[5] console page requests of each kind (default 200)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--cli-queries", o.cli_queries, "[5] CLI processes of each kind (default 20)")
+      ->check(CLI::PositiveNumber);
   app.add_option("--seed", o.seed, "unit choice seed (default: from the clock; printed)");
   app.add_option("--rectsyncd", o.rectsyncd, "rectsyncd binary (default: beside this build)");
-  app.add_flag("--no-memory", no_memory, "skip [4], the rectsyncd memory figures");
+  app.add_flag("--no-memory", no_memory, "skip [4] and [5], the rectsyncd memory and console figures");
   app.add_flag("--keep", o.keep, "keep the scratch directory (the city's data)");
   CLI11_PARSE(app, argc, argv);
   o.memory = !no_memory;

@@ -26,7 +26,10 @@ struct SummaryBenchOptions {
   int daemon_queries = 20;
   uint32_t seed = 0;  // 0: from the clock
   std::string rectsyncd;
-  bool memory = true;  // run [4]
+  bool memory = true;  // run [4] and [5]
+  // [5] console page requests, and CLI processes run for the same queries.
+  int console_queries = 200;
+  int cli_queries = 20;
   bool keep = false;
 };
 
@@ -42,6 +45,10 @@ v1::SummaryRequest Request(const std::string& unit, const std::string& today);
 // asks it for summaries, and reports its VmRSS/VmHWM and the database size.
 absl::Status RunMemory(const SummaryBenchOptions& o, const CityLedger& l, int64_t records_held,
                        const std::string& today, std::mt19937* rng);
+
+// [5] Starts rectsyncd with its web console on the city's data and times
+// the overview and 50-row ledger pages against the same queries by CLI.
+absl::Status RunConsole(const SummaryBenchOptions& o, const CityLedger& l, std::mt19937* rng);
 
 }  // namespace rectsync::bench
 

@@ -291,6 +291,10 @@ absl::Status Daemon::Start(std::chrono::milliseconds timeout) {
   const std::string config = dir_ + "/node.toml";
   std::vector<char*> argv = {const_cast<char*>(binary_.c_str()), const_cast<char*>("--config"),
                              const_cast<char*>(config.c_str()), nullptr};
+  // The log is appended to across starts: look for this start's "ready" only.
+  std::error_code size_ec;
+  const auto offset = std::filesystem::file_size(log, size_ec);
+  const std::streamoff from = size_ec ? 0 : static_cast<std::streamoff>(offset);
   const auto spawned = SteadyClock::now();
   pid_t pid = ::fork();
   if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
@@ -314,6 +318,7 @@ absl::Status Daemon::Start(std::chrono::milliseconds timeout) {
   const auto until = spawned + timeout;
   while (SteadyClock::now() < until) {
     std::ifstream in(log);
+    in.seekg(from);
     std::string line;
     while (std::getline(in, line)) {
       if (line == "ready") {
