@@ -499,7 +499,10 @@ std::string ReportBody(const View& v, const ledger::Bulletin& b, const std::stri
                         f->unit == std::string("元") ? yuan(f->value) : absl::StrCat(f->value), "</a>", f->unit);
   };
   const bool insp = !b.inspection.inspection_id().empty();
-  const std::string subject = v.Unit(insp ? b.inspection.inspected_unit() : b.scope_unit);
+  const std::string subject_unit = insp ? b.inspection.inspected_unit() : b.scope_unit;
+  auto named = v.names ? v.names->find(subject_unit) : UnitNames::const_iterator();
+  const std::string subject =
+      v.names && named != v.names->end() && !named->second.empty() ? named->second : subject_unit;
   std::string h = absl::StrCat(
       "<p class=\"noprint\">", T(v.lang, "打印或存为 PDF:浏览器的打印(Ctrl+P),按 A4 排版", "Print or save as PDF with the browser's print (Ctrl+P): laid out for A4"),
       " · <a href=\"/report.txt?", query, "\">", T(v.lang, "纯文本", "plain text"), "</a> · ",

@@ -182,6 +182,21 @@ TEST(ConsoleBrowserTest, ClerkClaimsTownshipAcceptsCityOverviewMoves) {
     return b.Source().find("整改率(核验)</span><b>100.0%") != std::string::npos;
   }, 30000)) << b.Body();
   b.Screenshot("6-city-overview");
+
+  // The city's other pages, as kept test output: ledger, the 通报 with the
+  // verified claim among its records, import, sync, reconciliation.
+  b.Go(base(kCity) + "/ledger");
+  ASSERT_NE(b.Source().find("村务公开不及时"), std::string::npos) << b.Body();
+  b.Screenshot("7-city-ledger");
+  b.Go(base(kCity) + "/report");
+  ASSERT_NE(b.Source().find("经上级验收完成<a class=\"fig\" href=\"#ev-verified\""), std::string::npos) << b.Body();
+  b.Screenshot("8-city-report");
+  b.Go(base(kCity) + "/import");
+  b.Screenshot("9-city-import");
+  b.Go(base(kCity) + "/sync");
+  b.Screenshot("10-city-sync");
+  b.Go(base(kCity) + "/reconcile");
+  b.Screenshot("11-city-reconcile");
 }
 
 }  // namespace
