@@ -647,6 +647,9 @@ int Main(int argc, char** argv) {
   report->callback([&] {
     action = [&]() -> absl::Status {
       RETURN_IF_ERROR(connect());
+      if (!report_req.inspection_id().empty()) {
+        ASSIGN_OR_RETURN(*report_req.mutable_inspection_id(), FullId(*client, report_req.inspection_id()));
+      }
       ASSIGN_OR_RETURN(v1::ReportReply got, Call(&v1::Admin::Stub::Report, client->admin(), report_req));
       std::vector<v1::ProblemDetail> problems(got.problems().begin(), got.problems().end());
       ledger::Bulletin b = ledger::BuildBulletin(problems, got.unit(), got.inspection(), got.today());
@@ -676,6 +679,8 @@ int Main(int argc, char** argv) {
   v1::ImportLedgerRequest import_req;
   bool import_dry_run = false, import_skip_refused = false;
   ledger_import->add_option("file", import_file, "CSV (UTF-8) or .xlsx, as `rectsync export` writes it")->required();
+  ledger_import->add_option("--inspection", *import_req.mutable_inspection_id(),
+                            "the inspection (巡察) that found these problems (`inspection open` gives its id)");
   ledger_import->add_flag("--dry-run", import_dry_run, "check the file and count what it would record; write nothing");
   ledger_import->add_flag("--skip-refused", import_skip_refused,
                           "import the other problems when some are refused (已验收, 已销号, work of a unit below)");
@@ -689,6 +694,9 @@ int Main(int argc, char** argv) {
                                                        node::kMaxLedgerFileBytes, ")"));
       }
       RETURN_IF_ERROR(connect());
+      if (!import_req.inspection_id().empty()) {
+        ASSIGN_OR_RETURN(*import_req.mutable_inspection_id(), FullId(*client, import_req.inspection_id()));
+      }
       import_req.set_file(std::move(bytes));
       import_req.set_file_name(import_file);
       import_req.set_author(ctx.author);

@@ -506,7 +506,7 @@ void Console::Routes() {
   server_->Get("/import", guarded(Kind::kPage, false, [=](Request& r) {
     UnitNames n;
     View v = view(r, &n);
-    send(r.res, 200, Page(frame(r, T(r.lang, "导入台账", "Import")), ImportBody(v, "", nullptr)));
+    send(r.res, 200, Page(frame(r, T(r.lang, "导入台账", "Import")), ImportBody(v, "", nullptr, inspections())));
   }));
   server_->Post("/import", guarded(Kind::kPage, true, [=](Request& r) {
     UnitNames n;
@@ -516,11 +516,11 @@ void Console::Routes() {
     if (!dry_run && !CanWrite(r.officer.role)) {
       f.error = absl::StrCat("an officer in role ", RoleName(r.officer.role),
                              " may not import a ledger (needs clerk or admin)");
-      return send(r.res, 403, Page(f, ImportBody(v, "", nullptr)));
+      return send(r.res, 403, Page(f, ImportBody(v, "", nullptr, inspections())));
     }
     if (!r.http.has_file("file") || r.http.get_file_value("file").content.empty()) {
       f.error = T(r.lang, "请选择一个台账文件。", "Choose a ledger file.");
-      return send(r.res, 400, Page(f, ImportBody(v, "", nullptr)));
+      return send(r.res, 400, Page(f, ImportBody(v, "", nullptr, inspections())));
     }
     const httplib::MultipartFormData& file = r.http.get_file_value("file");
     v1::ImportLedgerRequest req;
@@ -529,12 +529,13 @@ void Console::Routes() {
     req.set_author(Author(r.officer));
     req.set_dry_run(dry_run);
     req.set_skip_refused(r.Param("skip_refused") == "1");
+    req.set_inspection_id(r.Param("inspection_id"));
     absl::StatusOr<v1::ImportLedgerReply> reply = node_->ImportLedger(req);
     if (!reply.ok()) {
       f.error = absl::StrCat(T(r.lang, "未写入:", "Nothing written: "), reply.status().message());
-      return send(r.res, HttpCode(reply.status()), Page(f, ImportBody(v, file.filename, nullptr)));
+      return send(r.res, HttpCode(reply.status()), Page(f, ImportBody(v, file.filename, nullptr, inspections())));
     }
-    send(r.res, reply->refusal().empty() ? 200 : 422, Page(f, ImportBody(v, file.filename, &*reply)));
+    send(r.res, reply->refusal().empty() ? 200 : 422, Page(f, ImportBody(v, file.filename, &*reply, inspections())));
   }));
 
   // --- A problem and the actions on it. ---

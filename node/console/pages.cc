@@ -430,7 +430,8 @@ std::string NewBody(const View& v, const std::vector<std::string>& units,
   return h;
 }
 
-std::string ImportBody(const View& v, const std::string& file_name, const v1::ImportLedgerReply* r) {
+std::string ImportBody(const View& v, const std::string& file_name, const v1::ImportLedgerReply* r,
+                       const std::vector<v1::InspectionOpened>& inspections) {
   const Lang lang = v.lang;
   std::string h = absl::StrCat("<h1>", T(lang, "导入台账", "Import a ledger"), "</h1>");
   if (r) {
@@ -468,7 +469,8 @@ std::string ImportBody(const View& v, const std::string& file_name, const v1::Im
   absl::StrAppend(
       &h, "<form class=\"stack box\" method=\"post\" action=\"/import\" enctype=\"multipart/form-data\">",
       CsrfField(v.csrf), "<label>", T(lang, "台账文件(.xlsx 或 CSV UTF-8)", "Ledger file (.xlsx or CSV UTF-8)"),
-      "<input type=\"file\" name=\"file\" accept=\".xlsx,.csv,text/csv\" required></label><label><input type=\"checkbox\" "
+      "<input type=\"file\" name=\"file\" accept=\".xlsx,.csv,text/csv\" required></label>",
+      Select(L(lang, "f/inspection"), "inspection_id", InspectionOptions(v, inspections, false)), "<label><input type=\"checkbox\" "
       "name=\"skip_refused\" value=\"1\"> ",
       T(lang, "跳过不能导入的问题,导入其余", "skip the problems that are refused, import the rest"),
       "</label><p><button name=\"mode\" value=\"check\">", T(lang, "先检查(不写入)", "Check first (write nothing)"),

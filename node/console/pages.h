@@ -57,7 +57,8 @@ std::string NewBody(const View& v, const std::vector<std::string>& units,
 
 // The import page: the upload form, and for a submitted file (`result`
 // non-null) what the check or the import found, row by row.
-std::string ImportBody(const View& v, const std::string& file_name, const v1::ImportLedgerReply* result);
+std::string ImportBody(const View& v, const std::string& file_name, const v1::ImportLedgerReply* result,
+                       const std::vector<v1::InspectionOpened>& inspections);
 
 // The 通报 of `bulletin` as a print-ready page: every figure links to the
 // list of records it was counted from, each record to its problem.

@@ -27,7 +27,9 @@ std::string Count(size_t n, const char* one, const char* many) {
 
 absl::StatusOr<v1::ImportLedgerReply> Node::ImportLedger(const v1::ImportLedgerRequest& request) {
   if (request.author().empty()) return absl::InvalidArgumentError("author: must not be empty");
-  const ledger::LedgerImport parsed = ledger::ParseLedgerFile(request.file(), unit_);
+  ledger::LedgerImport parsed = ledger::ParseLedgerFile(request.file(), unit_);
+  // The inspection that found them (checked with the records: it must be known here).
+  for (ledger::LedgerProblem& p : parsed.problems) p.raised.set_inspection_id(request.inspection_id());
   v1::ImportLedgerReply reply;
   reply.set_line_word(parsed.line_word);
   CopyIssues(parsed.errors, reply.mutable_errors());

@@ -191,4 +191,20 @@ grep -qF '不予导入: line 2' "$work/err" || fail "--skip-refused did not repo
   fail "--skip-refused should have written exactly one record"
 "$RECTSYNC" --node "$B" --json problem ls | jq -e '.[] | select(.title == "新的问题" and .deadline == "2025-01-05")' \
   >/dev/null || fail "the good row of refused.csv was not imported"
+
+# --- 5. The inspection that found them: an unknown one is refused, a known one is carried.
+printf '%s\n%s\n' "$H" "1,1,巡察发现的问题,,财务,巡察,$VILLAGE,,待整改,,,,,,,,,," >"$work/found.csv"
+before=$(snapshot)
+rc=0
+"$RECTSYNC" --node "$B" import "$work/found.csv" --inspection NOPE >"$work/out" 2>"$work/err" || rc=$?
+[[ $rc != 0 ]] || fail "an unknown inspection was accepted"
+grep -qF 'NOPE' "$work/err" || fail "the refusal does not name the inspection: $(cat "$work/err")"
+[[ $(snapshot) == "$before" ]] || fail "a refused inspection import changed the ledger"
+insp=$(subject "$B" inspection open --id XC1 --body 区委第二巡察组 --unit "$VILLAGE" --start 2022-05-24)
+[[ $insp == "$VILLAGE:XC1" ]] || fail "inspection open gave $insp"
+"$RECTSYNC" --node "$B" import "$work/found.csv" --inspection XC1 >/dev/null 2>"$work/err" ||
+  fail "import --inspection: $(cat "$work/err")"
+"$RECTSYNC" --node "$B" --json problem ls | jq -e --arg i "$insp" \
+  '.[] | select(.title == "巡察发现的问题" and .inspection_id == $i)' >/dev/null ||
+  fail "the imported problem does not carry its inspection"
 echo "ledger_test: ok"
