@@ -657,15 +657,7 @@ int Main(int argc, char** argv) {
         std::cout << BulletinJson(b).dump(2) << "\n";
         return absl::OkStatus();
       }
-      std::map<std::string, std::string> names;
-      for (const v1::ProblemDetail& d : problems) {
-        for (const v1::HistoryEntry& e : d.history()) {
-          v1::RecordBody body;
-          if (body.ParseFromString(e.record().body()) && body.has_unit_enrolled()) {
-            names[body.unit_enrolled().unit()] = body.unit_enrolled().name();
-          }
-        }
-      }
+      std::map<std::string, std::string> names(got.unit_names().begin(), got.unit_names().end());
       ASSIGN_OR_RETURN(v1::IdentityReply me, Call(&v1::Admin::Stub::Identity, client->admin(), v1::IdentityRequest()));
       names[me.unit()] = me.name();
       std::cout << ledger::BulletinText(b, [&](const std::string& u) { return names.count(u) ? names[u] : ""; });

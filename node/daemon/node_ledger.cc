@@ -110,6 +110,13 @@ absl::StatusOr<v1::ReportReply> Node::Report(const v1::ReportRequest& request) c
     }
     list.set_page_token(page.next_page_token());
   } while (!list.page_token().empty());
+  ASSIGN_OR_RETURN(std::vector<v1::Record> enrolments, store_->Enrolments());
+  for (const v1::Record& env : enrolments) {
+    v1::RecordBody body;
+    if (body.ParseFromString(env.body()) && body.has_unit_enrolled()) {
+      (*reply.mutable_unit_names())[body.unit_enrolled().unit()] = body.unit_enrolled().name();
+    }
+  }
   return reply;
 }
 
