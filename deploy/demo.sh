@@ -167,6 +167,8 @@ while IFS=$'\t' read -r f unit id body start end feedback figures; do
   expect "  records behind its figures that fail verification" \
     "$(jq '[.figures[].records[] | select(.verified | not)] | length' <<<"$r")" 0
 done < <(samples)
+expect "the street's 通报 is titled by the unit's name" \
+  "$(at $CITY report --unit $STREET --inspection $STREET:XC1 | head -n 1)" "东城街道关于巡察整改进展情况的通报"
 c=$(at $CITY --json summary --unit $COUNTY)
 expect "示范县 problems collected" "$(jq -r '.figures["2023/problems_collected"]' <<<"$c")" 4246
 expect "示范县 problems resolved" "$(jq -r '.figures["2023/problems_resolved"]' <<<"$c")" 3300
