@@ -1,6 +1,7 @@
 #include "node/cli/client.h"
 
 #include <filesystem>
+#include <iostream>
 
 #include "absl/strings/str_cat.h"
 #include "aggregator/status_macros.h"
@@ -30,21 +31,35 @@ NodeClient::~NodeClient() {
   if (local_ && local_->server) local_->server->Shutdown();
 }
 
-absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(const std::string& data_dir) {
+absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(const std::string& data_dir,
+                                                                std::chrono::milliseconds wait) {
   ASSIGN_OR_RETURN(node::NodeOptions options, node::LoadConfig(data_dir));
   std::unique_ptr<NodeClient> client(new NodeClient());
   const std::string socket = options.AdminSocketPath();
-  if (std::filesystem::exists(socket)) {
+  // The daemon's channel, if one answers on the admin socket within `patience`.
+  std::shared_ptr<grpc::Channel> daemon;
+  auto daemon_answers = [&](std::chrono::milliseconds patience) {
+    if (!std::filesystem::exists(socket)) return false;
     auto channel = grpc::CreateCustomChannel("unix:" + socket, grpc::InsecureChannelCredentials(), Args());
-    if (channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(3))) {
-      client->channel_ = std::move(channel);
-      client->stub_ = v1::Admin::NewStub(client->channel_);
-      return client;
-    }
-  }
-  // No daemon: open the node here.
+    if (!channel->WaitForConnected(std::chrono::system_clock::now() + patience)) return false;
+    daemon = std::move(channel);
+    return true;
+  };
+  auto over_daemon = [&]() {
+    client->channel_ = std::move(daemon);
+    client->stub_ = v1::Admin::NewStub(client->channel_);
+    return std::move(client);
+  };
+  if (daemon_answers(std::chrono::seconds(3))) return over_daemon();
+  // No daemon: open the node here, waiting while another command holds it.
   auto local = std::make_unique<InProcess>();
-  ASSIGN_OR_RETURN(local->node, node::Node::Open(options));
+  absl::StatusOr<std::unique_ptr<node::Node>> opened = node::Node::OpenWaiting(
+      options, wait,
+      [] { std::cerr << "rectsync: the node's store is in use by another command; waiting for it\n"; },
+      [&] { return daemon_answers(std::chrono::milliseconds(100)); });
+  if (absl::IsCancelled(opened.status()) && daemon) return over_daemon();
+  if (!opened.ok()) return opened.status();
+  local->node = std::move(*opened);
   local->service = std::make_unique<node::AdminService>(local->node.get());
   grpc::ServerBuilder builder;
   builder.SetMaxReceiveMessageSize(node::kMaxLedgerFileBytes + (1 << 20));

@@ -4,6 +4,7 @@
 #ifndef RECTSYNC_NODE_CLI_CLIENT_H_
 #define RECTSYNC_NODE_CLI_CLIENT_H_
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -16,8 +17,11 @@ namespace rectsync::cli {
 
 class NodeClient {
  public:
-  // Connects to the node in `data_dir`.
-  static absl::StatusOr<std::unique_ptr<NodeClient>> Connect(const std::string& data_dir);
+  // Connects to the node in `data_dir`: to its daemon, or else opens it here.
+  // While another process holds the store (another officer's command, a
+  // daemon starting or stopping) it waits up to `wait`, then says so.
+  static absl::StatusOr<std::unique_ptr<NodeClient>> Connect(
+      const std::string& data_dir, std::chrono::milliseconds wait = std::chrono::seconds(30));
   ~NodeClient();
 
   v1::Admin::Stub* admin() { return stub_.get(); }

@@ -16,7 +16,8 @@ absl::Status CommandGroup::connect() {
   if (ctx.node_dir.empty()) {
     return absl::InvalidArgumentError("--node: no node selected (give --node DIR or set RECTSYNC_NODE)");
   }
-  ASSIGN_OR_RETURN(client, NodeClient::Connect(ctx.node_dir));
+  ASSIGN_OR_RETURN(client, NodeClient::Connect(ctx.node_dir, std::chrono::milliseconds(static_cast<int64_t>(
+                                                                    ctx.wait_seconds * 1000))));
   return absl::OkStatus();
 }
 

@@ -23,6 +23,7 @@ struct Context {
   std::string author;
   std::string lang_name = "zh";
   bool json = false;
+  double wait_seconds = 30;  // how long a command waits for a store another process holds
   Lang lang() const { return lang_name == "en" ? Lang::kEn : Lang::kZh; }
 };
 

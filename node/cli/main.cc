@@ -37,6 +37,11 @@ int Main(int argc, char** argv) {
   app.add_option("--author", ctx.author, "officer writing the record (env RECTSYNC_AUTHOR)");
   app.add_option("--lang", ctx.lang_name, "zh (default) or en")->check(CLI::IsMember({"zh", "en"}));
   app.add_flag("--json", ctx.json, "machine-readable output");
+  if (const char* env = std::getenv("RECTSYNC_WAIT")) ctx.wait_seconds = std::atof(env);
+  app.add_option("--wait", ctx.wait_seconds,
+                 "seconds to wait while another command or a starting daemon holds the node's store "
+                 "(default 30; env RECTSYNC_WAIT)")
+      ->check(CLI::NonNegativeNumber);
 
   std::vector<std::unique_ptr<CommandGroup>> groups;
   groups.push_back(AddNodeCommands(app, session));

@@ -1,11 +1,14 @@
 #include "node/daemon/node.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "aggregator/date.h"
 #include "aggregator/fold.h"
 #include "aggregator/status_macros.h"
@@ -124,6 +127,37 @@ absl::Status Node::InitFromBundle(const std::string& data_dir, const v1::Enrollm
   RETURN_IF_ERROR(store->PutMeta(kMetaBundle, bundle.SerializeAsString()));
   RETURN_IF_ERROR(store->PutMeta(kMetaUnit, options.unit));
   return WriteConfig(options);
+}
+
+absl::StatusOr<std::unique_ptr<Node>> Node::OpenWaiting(const NodeOptions& options, std::chrono::milliseconds wait,
+                                                        const std::function<void()>& waiting,
+                                                        const std::function<bool()>& stop) {
+  // Two officers' commands collide briefly all the time; only a wait a person
+  // would notice is worth a line.
+  constexpr auto kTellAfter = std::chrono::seconds(1);
+  const auto start = std::chrono::steady_clock::now();
+  // Writers that collide retry at slightly different pace, so neither waits on
+  // the other in lock step.
+  const auto pause = std::chrono::milliseconds(20 + ::getpid() % 20);
+  bool told = false;
+  for (;;) {
+    absl::StatusOr<std::unique_ptr<Node>> node = Open(options);
+    if (node.ok() || !store::InUseByAnotherProcess(node.status())) return node;
+    const auto waited = std::chrono::steady_clock::now() - start;
+    if (!told && waited >= kTellAfter && waiting) {
+      waiting();
+      told = true;
+    }
+    if (waited + pause > wait) {
+      return absl::UnavailableError(absl::StrCat(
+          "node ", options.data_dir, ": its store stayed in use by another process for ",
+          absl::FormatDuration(absl::FromChrono(wait)),
+          " (another rectsync command, or rectsyncd starting or stopping); nothing was done. "
+          "Try again, or wait longer with --wait SECONDS"));
+    }
+    std::this_thread::sleep_for(pause);
+    if (stop && stop()) return absl::CancelledError("the store's holder started answering");
+  }
 }
 
 absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options, Clock* clock) {

@@ -43,7 +43,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "rectsyncd: %s\n", std::string(options.status().message()).c_str());
     return 1;
   }
-  auto node = rectsync::node::Node::Open(*options);
+  // An officer's in-process command may hold the store for a moment (the
+  // daemon was down); wait for it rather than exit.
+  auto node = rectsync::node::Node::OpenWaiting(*options, std::chrono::seconds(60), [] {
+    std::fprintf(stderr, "rectsyncd: the store is in use by another process (a rectsync command?); waiting\n");
+  });
   if (!node.ok()) {
     std::fprintf(stderr, "rectsyncd: %s\n", std::string(node.status().message()).c_str());
     return 1;

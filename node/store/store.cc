@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "aggregator/derive.h"
@@ -17,6 +18,8 @@
 namespace rectsync::store {
 namespace {
 
+constexpr absl::string_view kInUsePayload = "rectsync.store/in-use";
+
 // The one place RocksDB statuses become absl statuses.
 absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
   if (s.ok()) return absl::OkStatus();
@@ -25,8 +28,10 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
   if (s.IsCorruption()) return absl::DataLossError(msg);
   if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
   if (s.IsIOError() && absl::StrContains(s.ToString(), "lock")) {
-    return absl::UnavailableError(
+    absl::Status busy = absl::UnavailableError(
         absl::StrCat(context, ": the store is in use by another process (is rectsyncd running?)"));
+    busy.SetPayload(kInUsePayload, absl::Cord("1"));
+    return busy;
   }
   if (s.IsIOError() || s.IsBusy() || s.IsTryAgain()) return absl::UnavailableError(msg);
   return absl::InternalError(msg);
@@ -89,6 +94,8 @@ const char* const kColumnFamilies[] = {"default", "records", "heads", "forks", "
                                        "rollups", "index",   "peers", "meta"};
 
 }  // namespace
+
+bool InUseByAnotherProcess(const absl::Status& s) { return s.GetPayload(kInUsePayload).has_value(); }
 
 std::string EncodeU64(uint64_t v) {
   std::string out(8, '\0');

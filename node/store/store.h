@@ -65,9 +65,14 @@ struct StoredRecord {
   DecodedRecord decoded;
 };
 
+// True when `s` (from Store::Open) says another process holds the store:
+// RocksDB's LOCK file is taken by a daemon or another CLI command.
+bool InUseByAnotherProcess(const absl::Status& s);
+
 class Store {
  public:
-  // Opens or creates the database at `path`.
+  // Opens or creates the database at `path`. While another process holds
+  // it, the error satisfies InUseByAnotherProcess.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path,
                                                      const StoreOptions& options = {});
   ~Store();
