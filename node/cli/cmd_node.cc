@@ -62,12 +62,10 @@ class NodeCommands : public CommandGroup {
 NodeCommands::NodeCommands(CLI::App& app, Session& session) : CommandGroup(session) {
   // keygen
   auto* keygen = app.add_subcommand("keygen", "create this node's key (node.key, 0600) and print its public key");
-  keygen->callback([&] {
-    action = [&]() -> absl::Status {
-      ASSIGN_OR_RETURN(std::string pk, node::Node::KeyGen(ctx.node_dir));
-      std::cout << record::ToHex(pk) << "\n";
-      return absl::OkStatus();
-    };
+  on_run(keygen, [this]() -> absl::Status {
+    ASSIGN_OR_RETURN(std::string pk, node::Node::KeyGen(ctx.node_dir));
+    std::cout << record::ToHex(pk) << "\n";
+    return absl::OkStatus();
   });
 
   // init
@@ -82,30 +80,27 @@ NodeCommands::NodeCommands(CLI::App& app, Session& session) : CommandGroup(sessi
   init->add_flag("--plaintext", net.plaintext, "allow plaintext gRPC (loopback addresses only)");
   init->add_option("--parent-unit", net.parent_unit,
                    "the parent's unit when it is not the next unit up the id path");
-  init->callback([&] {
-    action = [&]() -> absl::Status {
-      if (ctx.node_dir.empty()) return absl::InvalidArgumentError("--node: required for init");
-      if (root == !enrollment_file.empty()) {
-        return absl::InvalidArgumentError("init: give exactly one of --root or --enrollment FILE");
-      }
-      if (root) {
-        node::RootInit r;
-        r.unit = init_unit;
-        r.name = init_name;
-        ASSIGN_OR_RETURN(r.level, ParseLevel(init_level));
-        r.author = ctx.author;
-        RETURN_IF_ERROR(node::Node::InitRoot(ctx.node_dir, r));
-      } else {
-        RETURN_IF_ERROR(InitFromEnrollmentFile(ctx.node_dir, enrollment_file));
-      }
-      if (!net.listen.empty() || !net.parent.empty()) RETURN_IF_ERROR(WriteLinks(ctx.node_dir, net).status());
-      RETURN_IF_ERROR(connect());
-      ASSIGN_OR_RETURN(v1::IdentityReply me,
-                       Call(&v1::Admin::Stub::Identity, client->admin(), v1::IdentityRequest()));
-      std::cout << (ctx.lang() == Lang::kZh ? "节点已初始化: " : "node initialised: ") << me.unit()
-                << " " << me.name() << "  " << record::ToHex(me.public_key()) << "\n";
-      return absl::OkStatus();
-    };
+  on_run(init, [this]() -> absl::Status {
+    if (ctx.node_dir.empty()) return absl::InvalidArgumentError("--node: required for init");
+    if (root == !enrollment_file.empty()) {
+      return absl::InvalidArgumentError("init: give exactly one of --root or --enrollment FILE");
+    }
+    if (root) {
+      node::RootInit r;
+      r.unit = init_unit;
+      r.name = init_name;
+      ASSIGN_OR_RETURN(r.level, ParseLevel(init_level));
+      r.author = ctx.author;
+      RETURN_IF_ERROR(node::Node::InitRoot(ctx.node_dir, r));
+    } else {
+      RETURN_IF_ERROR(InitFromEnrollmentFile(ctx.node_dir, enrollment_file));
+    }
+    if (!net.listen.empty() || !net.parent.empty()) RETURN_IF_ERROR(WriteLinks(ctx.node_dir, net).status());
+    RETURN_IF_ERROR(connect());
+    ASSIGN_OR_RETURN(v1::IdentityReply me, identity());
+    std::cout << (ctx.lang() == Lang::kZh ? "节点已初始化: " : "node initialised: ") << me.unit()
+              << " " << me.name() << "  " << record::ToHex(me.public_key()) << "\n";
+    return absl::OkStatus();
   });
 
   // enroll
@@ -115,36 +110,32 @@ NodeCommands::NodeCommands(CLI::App& app, Session& session) : CommandGroup(sessi
   enroll->add_option("--level", enroll_level, "city county township village department")->required();
   enroll->add_option("--public-key", enroll_pk, "child's public key (hex, from `rectsync keygen`)")->required();
   enroll->add_option("--out", enroll_out, "where to write the enrolment file")->required();
-  enroll->callback([&] {
-    action = [&]() -> absl::Status {
-      ASSIGN_OR_RETURN(v1::Level level, ParseLevel(enroll_level));
-      ASSIGN_OR_RETURN(std::string pk, record::FromHex(enroll_pk, "public-key"));
-      enroll_req.set_level(level);
-      enroll_req.set_public_key(pk);
-      enroll_req.set_author(ctx.author);
-      RETURN_IF_ERROR(connect());
-      ASSIGN_OR_RETURN(v1::EnrollmentBundle bundle,
-                       Call(&v1::Admin::Stub::Enroll, client->admin(), enroll_req));
-      std::ofstream out(enroll_out, std::ios::binary);
-      out << bundle.SerializeAsString();
-      out.close();
-      if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", enroll_out));
-      std::cout << (ctx.lang() == Lang::kZh ? "已入网 " : "enrolled ") << enroll_req.unit() << " → "
-                << enroll_out << "\n";
-      return absl::OkStatus();
-    };
+  on_run(enroll, [this]() -> absl::Status {
+    ASSIGN_OR_RETURN(v1::Level level, ParseLevel(enroll_level));
+    ASSIGN_OR_RETURN(std::string pk, record::FromHex(enroll_pk, "public-key"));
+    enroll_req.set_level(level);
+    enroll_req.set_public_key(pk);
+    enroll_req.set_author(ctx.author);
+    RETURN_IF_ERROR(connect());
+    ASSIGN_OR_RETURN(v1::EnrollmentBundle bundle,
+                     Call(&v1::Admin::Stub::Enroll, client->admin(), enroll_req));
+    std::ofstream out(enroll_out, std::ios::binary);
+    out << bundle.SerializeAsString();
+    out.close();
+    if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", enroll_out));
+    std::cout << (ctx.lang() == Lang::kZh ? "已入网 " : "enrolled ") << enroll_req.unit() << " → "
+              << enroll_out << "\n";
+    return absl::OkStatus();
   });
 
   // verify
   auto* verify = app.add_subcommand("verify", "re-check every chain link and signature in the ledger");
-  verify->callback([&] {
-    action = [&]() -> absl::Status {
-      RETURN_IF_ERROR(connect());
-      ASSIGN_OR_RETURN(v1::VerifyReply v, Call(&v1::Admin::Stub::Verify, client->admin(), v1::VerifyRequest()));
-      std::cout << (ctx.json ? VerifyJson(v).dump(2) + "\n" : RenderVerify(ctx.lang(), v));
-      if (!v.ok()) return absl::DataLossError("ledger verification failed");
-      return absl::OkStatus();
-    };
+  on_run(verify, [this]() -> absl::Status {
+    RETURN_IF_ERROR(connect());
+    ASSIGN_OR_RETURN(v1::VerifyReply v, Call(&v1::Admin::Stub::Verify, client->admin(), v1::VerifyRequest()));
+    std::cout << (ctx.json ? VerifyJson(v).dump(2) + "\n" : RenderVerify(ctx.lang(), v));
+    if (!v.ok()) return absl::DataLossError("ledger verification failed");
+    return absl::OkStatus();
   });
 
   // restore
@@ -157,58 +148,51 @@ NodeCommands::NodeCommands(CLI::App& app, Session& session) : CommandGroup(sessi
   restore->add_option("--listen", restore_net.listen, "public gRPC address for children");
   restore->add_flag("--plaintext", restore_net.plaintext, "allow plaintext gRPC (loopback only)");
   restore->add_option("--parent-unit", restore_net.parent_unit, "the parent's unit, if not the next one up");
-  restore->callback([&] {
-    action = [&]() -> absl::Status {
-      if (ctx.node_dir.empty()) return absl::InvalidArgumentError("--node: required for restore");
-      RETURN_IF_ERROR(InitFromEnrollmentFile(ctx.node_dir, restore_enrollment));
-      ASSIGN_OR_RETURN(node::NodeOptions o, WriteLinks(ctx.node_dir, restore_net));
-      ASSIGN_OR_RETURN(std::unique_ptr<node::Node> n, node::Node::Open(o));
-      ASSIGN_OR_RETURN(std::unique_ptr<sync::SyncClient> sync, sync::SyncClient::Create(n.get()));
-      ASSIGN_OR_RETURN(uint64_t restored, sync->RestoreFromParent());
-      ASSIGN_OR_RETURN(v1::IdentityReply me, n->Identity());
-      std::cout << (ctx.lang() == Lang::kZh ? "已从上级恢复 " : "restored from the parent: ") << restored
-                << (ctx.lang() == Lang::kZh ? " 条记录; 本单位台账续接于 #" : " records; own log continues after #")
-                << me.head_seq() << "\n";
-      return absl::OkStatus();
-    };
+  on_run(restore, [this]() -> absl::Status {
+    if (ctx.node_dir.empty()) return absl::InvalidArgumentError("--node: required for restore");
+    RETURN_IF_ERROR(InitFromEnrollmentFile(ctx.node_dir, restore_enrollment));
+    ASSIGN_OR_RETURN(node::NodeOptions o, WriteLinks(ctx.node_dir, restore_net));
+    ASSIGN_OR_RETURN(std::unique_ptr<node::Node> n, node::Node::Open(o));
+    ASSIGN_OR_RETURN(std::unique_ptr<sync::SyncClient> sync, sync::SyncClient::Create(n.get()));
+    ASSIGN_OR_RETURN(uint64_t restored, sync->RestoreFromParent());
+    ASSIGN_OR_RETURN(v1::IdentityReply me, n->Identity());
+    std::cout << (ctx.lang() == Lang::kZh ? "已从上级恢复 " : "restored from the parent: ") << restored
+              << (ctx.lang() == Lang::kZh ? " 条记录; 本单位台账续接于 #" : " records; own log continues after #")
+              << me.head_seq() << "\n";
+    return absl::OkStatus();
   });
 
   // status
   auto* status = app.add_subcommand("status", "sync links: last contact, pending records, lag, refusals, forks");
-  status->callback([&] {
-    action = [&]() -> absl::Status {
-      RETURN_IF_ERROR(connect());
-      ASSIGN_OR_RETURN(v1::SyncStatusReply st, Call(&v1::Admin::Stub::SyncStatus, client->admin(),
-                                                     v1::SyncStatusRequest()));
-      std::cout << (ctx.json ? SyncStatusJson(st).dump(2) + "\n" : RenderSyncStatus(ctx.lang(), st));
-      return absl::OkStatus();
-    };
+  on_run(status, [this]() -> absl::Status {
+    RETURN_IF_ERROR(connect());
+    ASSIGN_OR_RETURN(v1::SyncStatusReply st, Call(&v1::Admin::Stub::SyncStatus, client->admin(),
+                                                   v1::SyncStatusRequest()));
+    std::cout << (ctx.json ? SyncStatusJson(st).dump(2) + "\n" : RenderSyncStatus(ctx.lang(), st));
+    return absl::OkStatus();
   });
 
   // whoami
 
   auto* whoami = app.add_subcommand("whoami", "this node's unit, key and head");
-  whoami->callback([&] {
-    action = [&]() -> absl::Status {
-      RETURN_IF_ERROR(connect());
-      ASSIGN_OR_RETURN(v1::IdentityReply me,
-                       Call(&v1::Admin::Stub::Identity, client->admin(), v1::IdentityRequest()));
-      if (ctx.json) {
-        std::cout << nlohmann::json{{"unit", me.unit()}, {"name", me.name()},
-                                    {"level", LevelKey(me.level())},
-                                    {"public_key", record::ToHex(me.public_key())},
-                                    {"root_public_key", record::ToHex(me.root_public_key())},
-                                    {"head_seq", me.head_seq()},
-                                    {"head_id", record::ToHex(me.head_id())}}
-                         .dump(2)
-                  << "\n";
-      } else {
-        std::cout << me.unit() << " " << me.name() << " (" << Label(ctx.lang(), LevelKey(me.level()))
-                  << ")\n  key " << record::ToHex(me.public_key()) << "\n  head #" << me.head_seq()
-                  << " " << record::ToHex(me.head_id()).substr(0, 12) << "\n";
-      }
-      return absl::OkStatus();
-    };
+  on_run(whoami, [this]() -> absl::Status {
+    RETURN_IF_ERROR(connect());
+    ASSIGN_OR_RETURN(v1::IdentityReply me, identity());
+    if (ctx.json) {
+      std::cout << nlohmann::json{{"unit", me.unit()}, {"name", me.name()},
+                                  {"level", LevelKey(me.level())},
+                                  {"public_key", record::ToHex(me.public_key())},
+                                  {"root_public_key", record::ToHex(me.root_public_key())},
+                                  {"head_seq", me.head_seq()},
+                                  {"head_id", record::ToHex(me.head_id())}}
+                       .dump(2)
+                << "\n";
+    } else {
+      std::cout << me.unit() << " " << me.name() << " (" << Label(ctx.lang(), LevelKey(me.level()))
+                << ")\n  key " << record::ToHex(me.public_key()) << "\n  head #" << me.head_seq()
+                << " " << record::ToHex(me.head_id()).substr(0, 12) << "\n";
+    }
+    return absl::OkStatus();
   });
 }
 

@@ -38,32 +38,29 @@ SummaryCommands::SummaryCommands(CLI::App& app, Session& session) : CommandGroup
   fig_report->add_option("--unit", fig_unit, "unit reported for (default this node)");
   fig_report->add_option("--period", fig_period, "YYYY, YYYY-Qn or YYYY-MM")->required();
   fig_report->add_option("--set", fig_values, "indicator=value (repeatable)")->required();
-  fig_report->callback([&] {
-    action = [&]() -> absl::Status {
-      RETURN_IF_ERROR(connect());
-      v1::RecordBody body;
-      auto* e = body.mutable_figures_reported();
-      if (fig_unit.empty()) {
-        ASSIGN_OR_RETURN(v1::IdentityReply me,
-                         Call(&v1::Admin::Stub::Identity, client->admin(), v1::IdentityRequest()));
-        fig_unit = me.unit();
+  on_run(fig_report, [this]() -> absl::Status {
+    RETURN_IF_ERROR(connect());
+    v1::RecordBody body;
+    auto* e = body.mutable_figures_reported();
+    if (fig_unit.empty()) {
+      ASSIGN_OR_RETURN(v1::IdentityReply me, identity());
+      fig_unit = me.unit();
+    }
+    e->set_unit(fig_unit);
+    e->set_period(fig_period);
+    for (const std::string& kv : fig_values) {
+      size_t eq = kv.rfind('=');
+      int64_t v = 0;
+      if (eq == std::string::npos || eq == 0 ||
+          !absl::SimpleAtoi(absl::string_view(kv).substr(eq + 1), &v)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--set: \"", kv, "\" is not indicator=integer"));
       }
-      e->set_unit(fig_unit);
-      e->set_period(fig_period);
-      for (const std::string& kv : fig_values) {
-        size_t eq = kv.rfind('=');
-        int64_t v = 0;
-        if (eq == std::string::npos || eq == 0 ||
-            !absl::SimpleAtoi(absl::string_view(kv).substr(eq + 1), &v)) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("--set: \"", kv, "\" is not indicator=integer"));
-        }
-        v1::Figure* f = e->add_figures();
-        f->set_indicator(kv.substr(0, eq));
-        f->set_value(v);
-      }
-      return AppendAndReport(ctx, *client, std::move(body));
-    };
+      v1::Figure* f = e->add_figures();
+      f->set_indicator(kv.substr(0, eq));
+      f->set_value(v);
+    }
+    return AppendAndReport(ctx, *client, std::move(body));
   });
 
   // summary
@@ -75,27 +72,23 @@ SummaryCommands::SummaryCommands(CLI::App& app, Session& session) : CommandGroup
                     "ask the child node that owns --unit for its current summary");
   summary->add_flag("--frontier", [&](int64_t) { sum_req.set_frontier(true); },
                     "list the records (origin and seq) the answer reflects");
-  summary->callback([&] {
-    action = [&]() -> absl::Status {
-      RETURN_IF_ERROR(connect());
-      ASSIGN_OR_RETURN(v1::Summary s, Call(&v1::Admin::Stub::GetSummary, client->admin(), sum_req));
-      std::cout << (ctx.json ? SummaryJson(s).dump(2) + "\n" : RenderSummary(ctx.lang(), s));
-      if (!ctx.json) std::cout << RenderProvenance(ctx.lang(), s);
-      return absl::OkStatus();
-    };
+  on_run(summary, [this]() -> absl::Status {
+    RETURN_IF_ERROR(connect());
+    ASSIGN_OR_RETURN(v1::Summary s, Call(&v1::Admin::Stub::GetSummary, client->admin(), sum_req));
+    std::cout << (ctx.json ? SummaryJson(s).dump(2) + "\n" : RenderSummary(ctx.lang(), s));
+    if (!ctx.json) std::cout << RenderProvenance(ctx.lang(), s);
+    return absl::OkStatus();
   });
 
   // reconcile
   auto* reconcile = app.add_subcommand(
       "reconcile", "check attested summaries and reported figures against the ledger (对账)");
   reconcile->add_option("--unit", *rec_req.mutable_unit(), "subtree root (default this node)");
-  reconcile->callback([&] {
-    action = [&]() -> absl::Status {
-      RETURN_IF_ERROR(connect());
-      ASSIGN_OR_RETURN(v1::ReconcileReply r, Call(&v1::Admin::Stub::Reconcile, client->admin(), rec_req));
-      std::cout << (ctx.json ? ReconcileJson(r).dump(2) + "\n" : RenderReconcile(ctx.lang(), r));
-      return absl::OkStatus();
-    };
+  on_run(reconcile, [this]() -> absl::Status {
+    RETURN_IF_ERROR(connect());
+    ASSIGN_OR_RETURN(v1::ReconcileReply r, Call(&v1::Admin::Stub::Reconcile, client->admin(), rec_req));
+    std::cout << (ctx.json ? ReconcileJson(r).dump(2) + "\n" : RenderReconcile(ctx.lang(), r));
+    return absl::OkStatus();
   });
 }
 

@@ -64,16 +64,12 @@ WorkflowCommands::WorkflowCommands(CLI::App& app, Session& session) : CommandGro
   insp_open->add_option("--start", *insp.mutable_start_date(), "YYYY-MM-DD")->required();
   insp_open->add_option("--end", *insp.mutable_end_date(), "YYYY-MM-DD");
   insp_open->add_option("--feedback", *insp.mutable_feedback_date(), "feedback date YYYY-MM-DD");
-  insp_open->callback([&] {
-    action = [&]() -> absl::Status {
-      RETURN_IF_ERROR(connect());
-      if (!insp.inspection_id().empty()) {
-        ASSIGN_OR_RETURN(*insp.mutable_inspection_id(), FullId(*client, insp.inspection_id()));
-      }
-      v1::RecordBody body;
-      *body.mutable_inspection_opened() = insp;
-      return AppendAndReport(ctx, *client, std::move(body));
-    };
+  on_run(insp_open, [this]() -> absl::Status {
+    RETURN_IF_ERROR(connect());
+    ASSIGN_OR_RETURN(*insp.mutable_inspection_id(), full_id(insp.inspection_id()));
+    v1::RecordBody body;
+    *body.mutable_inspection_opened() = insp;
+    return AppendAndReport(ctx, *client, std::move(body));
   });
 
   // problem raise|ls|show|amend
@@ -88,22 +84,17 @@ WorkflowCommands::WorkflowCommands(CLI::App& app, Session& session) : CommandGro
   raise->add_option("--deadline", *raised.mutable_deadline(), "deadline 整改时限 YYYY-MM-DD");
   raise->add_option("--source", raise_source, "inspection visit petition audit self-check");
   raise->add_option("--inspection", *raised.mutable_inspection_id(), "inspection id");
-  raise->callback([&] {
-    action = [&]() -> absl::Status {
-      ASSIGN_OR_RETURN(v1::Source source, ParseSource(raise_source));
-      raised.set_source(source);
-      RETURN_IF_ERROR(connect());
-      ASSIGN_OR_RETURN(v1::IdentityReply me,
-                       Call(&v1::Admin::Stub::Identity, client->admin(), v1::IdentityRequest()));
-      if (raised.unit().empty()) raised.set_unit(me.unit());
-      if (!raise_local.empty()) raised.set_problem_id(absl::StrCat(me.unit(), ":", raise_local));
-      if (!raised.inspection_id().empty()) {
-        ASSIGN_OR_RETURN(*raised.mutable_inspection_id(), FullId(*client, raised.inspection_id()));
-      }
-      v1::RecordBody body;
-      *body.mutable_problem_raised() = raised;
-      return AppendAndReport(ctx, *client, std::move(body));
-    };
+  on_run(raise, [this]() -> absl::Status {
+    ASSIGN_OR_RETURN(v1::Source source, ParseSource(raise_source));
+    raised.set_source(source);
+    RETURN_IF_ERROR(connect());
+    ASSIGN_OR_RETURN(v1::IdentityReply me, identity());
+    if (raised.unit().empty()) raised.set_unit(me.unit());
+    if (!raise_local.empty()) raised.set_problem_id(absl::StrCat(me.unit(), ":", raise_local));
+    ASSIGN_OR_RETURN(*raised.mutable_inspection_id(), full_id(raised.inspection_id()));
+    v1::RecordBody body;
+    *body.mutable_problem_raised() = raised;
+    return AppendAndReport(ctx, *client, std::move(body));
   });
 
   auto* ls = problem->add_subcommand("ls", "list problems of a subtree");
@@ -117,51 +108,47 @@ WorkflowCommands::WorkflowCommands(CLI::App& app, Session& session) : CommandGro
   ls->add_flag("--overdue", [&](int64_t) { ls_req.set_overdue(true); }, "only overdue (red) problems");
   ls->add_option("--page-size", ls_page_size, "at most this many rows; prints the next page token");
   ls->add_option("--page-token", *ls_req.mutable_page_token(), "continue after a previous page");
-  ls->callback([&] {
-    action = [&]() -> absl::Status {
-      if (!ls_status.empty()) {
-        ASSIGN_OR_RETURN(v1::Status st, ParseStatus(ls_status));
-        ls_req.set_status(st);
+  on_run(ls, [this]() -> absl::Status {
+    if (!ls_status.empty()) {
+      ASSIGN_OR_RETURN(v1::Status st, ParseStatus(ls_status));
+      ls_req.set_status(st);
+    }
+    if (!ls_source.empty()) {
+      ASSIGN_OR_RETURN(v1::Source src, ParseSource(ls_source));
+      ls_req.set_source(src);
+    }
+    ls_req.set_page_size(ls_page_size);
+    RETURN_IF_ERROR(connect());
+    ASSIGN_OR_RETURN(v1::ListProblemsReply list,
+                     Call(&v1::Admin::Stub::ListProblems, client->admin(), ls_req));
+    if (ctx.json) {
+      nlohmann::json arr = nlohmann::json::array();
+      for (const auto& row : list.problems()) arr.push_back(ProblemJson(row.state(), row.colour()));
+      // Paged listings carry their token; plain ones stay a bare array.
+      std::cout << (ls_page_size > 0
+                        ? nlohmann::json{{"problems", arr}, {"next_page_token", list.next_page_token()}}
+                        : arr)
+                       .dump(2)
+                << "\n";
+    } else {
+      std::cout << RenderList(ctx.lang(), list);
+      if (!list.next_page_token().empty()) {
+        std::cout << (ctx.lang() == Lang::kZh ? "下一页: --page-token " : "next page: --page-token ")
+                  << std::quoted(list.next_page_token()) << "\n";
       }
-      if (!ls_source.empty()) {
-        ASSIGN_OR_RETURN(v1::Source src, ParseSource(ls_source));
-        ls_req.set_source(src);
-      }
-      ls_req.set_page_size(ls_page_size);
-      RETURN_IF_ERROR(connect());
-      ASSIGN_OR_RETURN(v1::ListProblemsReply list,
-                       Call(&v1::Admin::Stub::ListProblems, client->admin(), ls_req));
-      if (ctx.json) {
-        nlohmann::json arr = nlohmann::json::array();
-        for (const auto& row : list.problems()) arr.push_back(ProblemJson(row.state(), row.colour()));
-        // Paged listings carry their token; plain ones stay a bare array.
-        std::cout << (ls_page_size > 0
-                          ? nlohmann::json{{"problems", arr}, {"next_page_token", list.next_page_token()}}
-                          : arr)
-                         .dump(2)
-                  << "\n";
-      } else {
-        std::cout << RenderList(ctx.lang(), list);
-        if (!list.next_page_token().empty()) {
-          std::cout << (ctx.lang() == Lang::kZh ? "下一页: --page-token " : "next page: --page-token ")
-                    << std::quoted(list.next_page_token()) << "\n";
-        }
-      }
-      return absl::OkStatus();
-    };
+    }
+    return absl::OkStatus();
   });
 
   auto* show = problem->add_subcommand("show", "a problem's state and its full signed history");
   show->add_option("id", show_id, "problem id (or P<n> on its own node)")->required();
-  show->callback([&] {
-    action = [&]() -> absl::Status {
-      RETURN_IF_ERROR(connect());
-      v1::GetProblemRequest req;
-      ASSIGN_OR_RETURN(*req.mutable_problem_id(), FullId(*client, show_id));
-      ASSIGN_OR_RETURN(v1::ProblemDetail d, Call(&v1::Admin::Stub::GetProblem, client->admin(), req));
-      std::cout << (ctx.json ? DetailJson(d).dump(2) + "\n" : RenderDetail(ctx.lang(), d));
-      return absl::OkStatus();
-    };
+  on_run(show, [this]() -> absl::Status {
+    RETURN_IF_ERROR(connect());
+    v1::GetProblemRequest req;
+    ASSIGN_OR_RETURN(*req.mutable_problem_id(), full_id(show_id));
+    ASSIGN_OR_RETURN(v1::ProblemDetail d, Call(&v1::Admin::Stub::GetProblem, client->admin(), req));
+    std::cout << (ctx.json ? DetailJson(d).dump(2) + "\n" : RenderDetail(ctx.lang(), d));
+    return absl::OkStatus();
   });
 
   auto* amend = problem->add_subcommand("amend", "amend deadline, title, category or responsible unit");
@@ -171,19 +158,17 @@ WorkflowCommands::WorkflowCommands(CLI::App& app, Session& session) : CommandGro
   amend_category_opt = amend->add_option("--category", amend_category, "new category");
   amend_unit_opt = amend->add_option("--unit", amend_unit, "new responsible unit");
   amend->add_option("--reason", amend_reason, "why");
-  amend->callback([&] {
-    action = [&]() -> absl::Status {
-      RETURN_IF_ERROR(connect());
-      v1::RecordBody body;
-      auto* e = body.mutable_problem_amended();
-      ASSIGN_OR_RETURN(*e->mutable_problem_id(), FullId(*client, amend_id));
-      if (amend_deadline_opt->count()) e->set_deadline(amend_deadline);
-      if (amend_title_opt->count()) e->set_title(amend_title);
-      if (amend_category_opt->count()) e->set_category(amend_category);
-      if (amend_unit_opt->count()) e->set_unit(amend_unit);
-      e->set_reason(amend_reason);
-      return AppendAndReport(ctx, *client, std::move(body));
-    };
+  on_run(amend, [this]() -> absl::Status {
+    RETURN_IF_ERROR(connect());
+    v1::RecordBody body;
+    auto* e = body.mutable_problem_amended();
+    ASSIGN_OR_RETURN(*e->mutable_problem_id(), full_id(amend_id));
+    if (amend_deadline_opt->count()) e->set_deadline(amend_deadline);
+    if (amend_title_opt->count()) e->set_title(amend_title);
+    if (amend_category_opt->count()) e->set_category(amend_category);
+    if (amend_unit_opt->count()) e->set_unit(amend_unit);
+    e->set_reason(amend_reason);
+    return AppendAndReport(ctx, *client, std::move(body));
   });
 
   // measure add
@@ -194,17 +179,13 @@ WorkflowCommands::WorkflowCommands(CLI::App& app, Session& session) : CommandGro
   measure_add->add_option("--text", *measure_added.mutable_text(), "the measure")->required();
   measure_add->add_option("--deadline", *measure_added.mutable_deadline(), "YYYY-MM-DD");
   measure_add->add_option("--id", measure_local, "local id (default M<seq>)");
-  measure_add->callback([&] {
-    action = [&]() -> absl::Status {
-      RETURN_IF_ERROR(connect());
-      ASSIGN_OR_RETURN(*measure_added.mutable_problem_id(), FullId(*client, measure_problem));
-      if (!measure_local.empty()) {
-        ASSIGN_OR_RETURN(*measure_added.mutable_measure_id(), FullId(*client, measure_local));
-      }
-      v1::RecordBody body;
-      *body.mutable_measure_added() = measure_added;
-      return AppendAndReport(ctx, *client, std::move(body));
-    };
+  on_run(measure_add, [this]() -> absl::Status {
+    RETURN_IF_ERROR(connect());
+    ASSIGN_OR_RETURN(*measure_added.mutable_problem_id(), full_id(measure_problem));
+    ASSIGN_OR_RETURN(*measure_added.mutable_measure_id(), full_id(measure_local));
+    v1::RecordBody body;
+    *body.mutable_measure_added() = measure_added;
+    return AppendAndReport(ctx, *client, std::move(body));
   });
 
   // progress
@@ -220,28 +201,24 @@ WorkflowCommands::WorkflowCommands(CLI::App& app, Session& session) : CommandGro
   progress->add_option("--accountable", accountable, "people held accountable");
   progress->add_option("--rules", rules, "rules and systems made (建章立制)");
   progress->add_option("--evidence", evidence_files, "evidence files (their BLAKE2b digests are recorded)");
-  progress->callback([&] {
-    action = [&]() -> absl::Status {
-      RETURN_IF_ERROR(record::InitCrypto());
-      RETURN_IF_ERROR(connect());
-      ASSIGN_OR_RETURN(*progress_event.mutable_problem_id(), FullId(*client, progress_problem));
-      if (!progress_measure.empty()) {
-        ASSIGN_OR_RETURN(*progress_event.mutable_measure_id(), FullId(*client, progress_measure));
-      }
-      for (const std::string& f : evidence_files) {
-        ASSIGN_OR_RETURN(std::string data, ReadFile(f));
-        progress_event.add_evidence_digests(record::Blake2b256(data));
-      }
-      auto* o = progress_event.mutable_outcomes();
-      o->set_funds_recovered_fen(YuanToFen(funds_yuan));
-      o->set_people_disciplined(disciplined);
-      o->set_people_handled(handled);
-      o->set_people_accountable(accountable);
-      o->set_rules_made(rules);
-      v1::RecordBody body;
-      *body.mutable_progress_reported() = progress_event;
-      return AppendAndReport(ctx, *client, std::move(body));
-    };
+  on_run(progress, [this]() -> absl::Status {
+    RETURN_IF_ERROR(record::InitCrypto());
+    RETURN_IF_ERROR(connect());
+    ASSIGN_OR_RETURN(*progress_event.mutable_problem_id(), full_id(progress_problem));
+    ASSIGN_OR_RETURN(*progress_event.mutable_measure_id(), full_id(progress_measure));
+    for (const std::string& f : evidence_files) {
+      ASSIGN_OR_RETURN(std::string data, ReadFile(f));
+      progress_event.add_evidence_digests(record::Blake2b256(data));
+    }
+    auto* o = progress_event.mutable_outcomes();
+    o->set_funds_recovered_fen(YuanToFen(funds_yuan));
+    o->set_people_disciplined(disciplined);
+    o->set_people_handled(handled);
+    o->set_people_accountable(accountable);
+    o->set_rules_made(rules);
+    v1::RecordBody body;
+    *body.mutable_progress_reported() = progress_event;
+    return AppendAndReport(ctx, *client, std::move(body));
   });
 
   // claim
@@ -249,17 +226,15 @@ WorkflowCommands::WorkflowCommands(CLI::App& app, Session& session) : CommandGro
   claim->add_option("problem", claim_problem, "problem id")->required();
   claim->add_option("--kind", claim_kind, "completed basically-completed long-term");
   claim->add_option("--note", claim_note, "note");
-  claim->callback([&] {
-    action = [&]() -> absl::Status {
-      RETURN_IF_ERROR(connect());
-      v1::RecordBody body;
-      auto* e = body.mutable_completion_claimed();
-      ASSIGN_OR_RETURN(*e->mutable_problem_id(), FullId(*client, claim_problem));
-      ASSIGN_OR_RETURN(v1::ClaimKind kind, ParseClaimKind(claim_kind));
-      e->set_kind(kind);
-      e->set_note(claim_note);
-      return AppendAndReport(ctx, *client, std::move(body));
-    };
+  on_run(claim, [this]() -> absl::Status {
+    RETURN_IF_ERROR(connect());
+    v1::RecordBody body;
+    auto* e = body.mutable_completion_claimed();
+    ASSIGN_OR_RETURN(*e->mutable_problem_id(), full_id(claim_problem));
+    ASSIGN_OR_RETURN(v1::ClaimKind kind, ParseClaimKind(claim_kind));
+    e->set_kind(kind);
+    e->set_note(claim_note);
+    return AppendAndReport(ctx, *client, std::move(body));
   });
 
   // review
@@ -269,57 +244,51 @@ WorkflowCommands::WorkflowCommands(CLI::App& app, Session& session) : CommandGro
   review->add_flag("--reject", reject, "reject the claim")->excludes(accept_flag);
   review->add_option("--claim", review_claim, "claim record id (hex; default the pending claim)");
   review->add_option("--note", review_note, "note (required for a rejection)");
-  review->callback([&] {
-    action = [&]() -> absl::Status {
-      if (accept == reject) return absl::InvalidArgumentError("review: give --accept or --reject");
-      RETURN_IF_ERROR(connect());
-      v1::RecordBody body;
-      auto* e = body.mutable_claim_reviewed();
-      ASSIGN_OR_RETURN(*e->mutable_problem_id(), FullId(*client, review_problem));
-      if (review_claim.empty()) {
-        v1::GetProblemRequest req;
-        req.set_problem_id(e->problem_id());
-        ASSIGN_OR_RETURN(v1::ProblemDetail d, Call(&v1::Admin::Stub::GetProblem, client->admin(), req));
-        for (const auto& c : d.state().claims()) {
-          if (c.verdict() == v1::VERDICT_PENDING) e->set_claim_record_id(c.record().id());
-        }
-        if (e->claim_record_id().empty()) {
-          return absl::FailedPreconditionError(
-              absl::StrCat("problem \"", e->problem_id(), "\" has no pending claim to review"));
-        }
-      } else {
-        ASSIGN_OR_RETURN(*e->mutable_claim_record_id(), record::FromHex(review_claim, "claim"));
+  on_run(review, [this]() -> absl::Status {
+    if (accept == reject) return absl::InvalidArgumentError("review: give --accept or --reject");
+    RETURN_IF_ERROR(connect());
+    v1::RecordBody body;
+    auto* e = body.mutable_claim_reviewed();
+    ASSIGN_OR_RETURN(*e->mutable_problem_id(), full_id(review_problem));
+    if (review_claim.empty()) {
+      v1::GetProblemRequest req;
+      req.set_problem_id(e->problem_id());
+      ASSIGN_OR_RETURN(v1::ProblemDetail d, Call(&v1::Admin::Stub::GetProblem, client->admin(), req));
+      for (const auto& c : d.state().claims()) {
+        if (c.verdict() == v1::VERDICT_PENDING) e->set_claim_record_id(c.record().id());
       }
-      e->set_accepted(accept);
-      e->set_note(review_note);
-      return AppendAndReport(ctx, *client, std::move(body));
-    };
+      if (e->claim_record_id().empty()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("problem \"", e->problem_id(), "\" has no pending claim to review"));
+      }
+    } else {
+      ASSIGN_OR_RETURN(*e->mutable_claim_record_id(), record::FromHex(review_claim, "claim"));
+    }
+    e->set_accepted(accept);
+    e->set_note(review_note);
+    return AppendAndReport(ctx, *client, std::move(body));
   });
 
   // close / reopen
   auto* close = app.add_subcommand("close", "close an accepted problem (销号) (ProblemClosed)");
   close->add_option("problem", close_problem, "problem id")->required();
   close->add_option("--note", close_note, "note");
-  close->callback([&] {
-    action = [&]() -> absl::Status {
-      RETURN_IF_ERROR(connect());
-      v1::RecordBody body;
-      ASSIGN_OR_RETURN(*body.mutable_problem_closed()->mutable_problem_id(), FullId(*client, close_problem));
-      body.mutable_problem_closed()->set_note(close_note);
-      return AppendAndReport(ctx, *client, std::move(body));
-    };
+  on_run(close, [this]() -> absl::Status {
+    RETURN_IF_ERROR(connect());
+    v1::RecordBody body;
+    ASSIGN_OR_RETURN(*body.mutable_problem_closed()->mutable_problem_id(), full_id(close_problem));
+    body.mutable_problem_closed()->set_note(close_note);
+    return AppendAndReport(ctx, *client, std::move(body));
   });
   auto* reopen = app.add_subcommand("reopen", "reopen a problem found back (回头看) (ProblemReopened)");
   reopen->add_option("problem", reopen_problem, "problem id")->required();
   reopen->add_option("--reason", reopen_reason, "what the look-back found")->required();
-  reopen->callback([&] {
-    action = [&]() -> absl::Status {
-      RETURN_IF_ERROR(connect());
-      v1::RecordBody body;
-      ASSIGN_OR_RETURN(*body.mutable_problem_reopened()->mutable_problem_id(), FullId(*client, reopen_problem));
-      body.mutable_problem_reopened()->set_reason(reopen_reason);
-      return AppendAndReport(ctx, *client, std::move(body));
-    };
+  on_run(reopen, [this]() -> absl::Status {
+    RETURN_IF_ERROR(connect());
+    v1::RecordBody body;
+    ASSIGN_OR_RETURN(*body.mutable_problem_reopened()->mutable_problem_id(), full_id(reopen_problem));
+    body.mutable_problem_reopened()->set_reason(reopen_reason);
+    return AppendAndReport(ctx, *client, std::move(body));
   });
 }
 

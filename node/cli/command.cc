@@ -21,10 +21,16 @@ absl::Status CommandGroup::connect() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> FullId(NodeClient& client, const std::string& id) {
-  if (id.find(':') != std::string::npos) return id;
-  ASSIGN_OR_RETURN(v1::IdentityReply me,
-                   Call(&v1::Admin::Stub::Identity, client.admin(), v1::IdentityRequest()));
+absl::StatusOr<v1::IdentityReply> CommandGroup::identity() {
+  if (!me_) {
+    ASSIGN_OR_RETURN(me_, Call(&v1::Admin::Stub::Identity, client->admin(), v1::IdentityRequest()));
+  }
+  return *me_;
+}
+
+absl::StatusOr<std::string> CommandGroup::full_id(const std::string& id) {
+  if (id.empty() || id.find(':') != std::string::npos) return id;
+  ASSIGN_OR_RETURN(v1::IdentityReply me, identity());
   return absl::StrCat(me.unit(), ":", id);
 }
 

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -35,6 +36,7 @@ struct Session {
   Context ctx;
   Action action;
   std::unique_ptr<NodeClient> client;
+  std::optional<v1::IdentityReply> me;  // the node's identity, asked once
 };
 
 // A group of subcommands. CLI11 binds each option to a variable by address
@@ -48,13 +50,25 @@ class CommandGroup {
 
  protected:
   explicit CommandGroup(Session& session)
-      : ctx(session.ctx), action(session.action), client(session.client) {}
+      : ctx(session.ctx), action(session.action), client(session.client), me_(session.me) {}
+  // Makes `run` the action when `command` is the one parsed.
+  void on_run(CLI::App* command, Action run) {
+    command->callback([this, run = std::move(run)] { action = run; });
+  }
   // Connects to the node of --node (its daemon, or the store in-process).
   absl::Status connect();
+  // The connected node's unit, name, key and head (one Identity call per run).
+  absl::StatusOr<v1::IdentityReply> identity();
+  // "P3" is short for "<this node's unit>:P3"; a full id, or none (""), is
+  // returned as it is.
+  absl::StatusOr<std::string> full_id(const std::string& id);
 
   Context& ctx;
   Action& action;
   std::unique_ptr<NodeClient>& client;
+
+ private:
+  std::optional<v1::IdentityReply>& me_;
 };
 
 // The groups, in the order `rectsync --help` lists them.
@@ -62,9 +76,6 @@ std::unique_ptr<CommandGroup> AddNodeCommands(CLI::App& app, Session& session); 
 std::unique_ptr<CommandGroup> AddWorkflowCommands(CLI::App& app, Session& session);  // inspection problem measure progress claim review close reopen
 std::unique_ptr<CommandGroup> AddSummaryCommands(CLI::App& app, Session& session);   // figures summary reconcile
 std::unique_ptr<CommandGroup> AddLedgerCommands(CLI::App& app, Session& session);    // export report import
-
-// "P3" is short for "<this node's unit>:P3".
-absl::StatusOr<std::string> FullId(NodeClient& client, const std::string& id);
 
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 
