@@ -17,6 +17,7 @@
 #include "node/cli/command.h"
 #include "absl/strings/match.h"
 #include "node/cli/render.h"
+#include "node/cli/render_ledger.h"
 #include "node/daemon/node.h"
 #include "node/ledger/formats.h"
 #include "node/ledger/report.h"

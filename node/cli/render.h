@@ -8,7 +8,6 @@
 #include <nlohmann/json.hpp>
 
 #include "node/cli/labels.h"
-#include "node/ledger/report.h"
 #include "rectsync/v1/admin.pb.h"
 
 namespace rectsync::cli {
@@ -17,12 +16,6 @@ nlohmann::json ProblemJson(const v1::ProblemState& s, const std::string& colour)
 nlohmann::json DetailJson(const v1::ProblemDetail& d);
 nlohmann::json SummaryJson(const v1::Summary& s);
 nlohmann::json VerifyJson(const v1::VerifyReply& v);
-nlohmann::json BulletinJson(const ledger::Bulletin& b);
-nlohmann::json ImportJson(const std::string& file, bool dry_run, const v1::ImportLedgerReply& r);
-// "FILE: line 7, column 整改时限: ...", one line per error and refusal.
-std::string RenderImportIssues(Lang lang, const std::string& file, const v1::ImportLedgerReply& r);
-// One finding of an import, as "line 7, column 整改时限: ..." ("row 7" for .xlsx).
-std::string LedgerIssueText(const std::string& line_word, const v1::LedgerIssue& issue);
 
 std::string RenderDetail(Lang lang, const v1::ProblemDetail& d);
 std::string RenderList(Lang lang, const v1::ListProblemsReply& list);

@@ -73,7 +73,7 @@ absl::StatusOr<v1::ImportLedgerReply> Node::ImportLedger(const v1::ImportLedgerR
     int k = plan.size() == 1 ? 1 : 0;
     if (std::sscanf(why.c_str(), "record %d: ", &k) == 1) why = why.substr(why.find(": ") + 2);
     if (k >= 1 && static_cast<size_t>(k) <= plan.size()) {
-      why = absl::StrCat(parsed.line_word, " ", plan[k - 1].line, ": ", why);
+      why = ledger::LedgerIssue{plan[k - 1].line, "", why}.ToString(parsed.line_word);
     }
     return absl::Status(appended.status().code(), absl::StrCat(why, "; nothing was written"));
   }
