@@ -47,9 +47,8 @@ class Console {
   OfficerStore& officers() { return officers_; }
 
  private:
-  struct Impl;
+  struct Impl;  // console_impl.h
   Console(node::Node* node, const node::NodeOptions& options);
-  void Routes();
 
   node::Node* const node_;
   const node::NodeOptions options_;
