@@ -77,6 +77,9 @@ import_sample() {
   at "$unit" inspection open --id "$id" --body "$body" --unit "$unit" --start "$start" --end "$end" \
     --feedback "$feedback" >/dev/null
   at "$unit" import "deploy/samples/$f" --inspection "$id"
+  # Before anything else touches them, the unit's ledger exports as the very file it imported.
+  expect "  $f exported again against the file" \
+    "$(at "$unit" export | cmp -s - "deploy/samples/$f" && echo same || echo differs)" same
 }
 console_url() { echo "http://$(sed -n 's/^console_listen = "\(.*\)".*/\1/p' "$(cluster dir "$1")/node.toml")"; }
 

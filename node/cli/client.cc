@@ -1,5 +1,10 @@
 #include "node/cli/client.h"
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 
@@ -11,6 +16,21 @@
 
 namespace rectsync::cli {
 namespace {
+
+// Whether a process listens on the unix socket at `path`. A daemon killed
+// without cleaning up leaves its socket file behind; gRPC would keep
+// retrying it until its deadline, so ask the kernel first (refused at once).
+bool SomeoneListens(const std::string& path) {
+  sockaddr_un addr{};
+  if (path.size() >= sizeof(addr.sun_path)) return true;  // let gRPC say what is wrong
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return true;
+  const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  return ok;
+}
 // A report or an export of a large subtree is one large answer.
 grpc::ChannelArguments Args() {
   grpc::ChannelArguments args;
@@ -39,7 +59,7 @@ absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(const std::strin
   // The daemon's channel, if one answers on the admin socket within `patience`.
   std::shared_ptr<grpc::Channel> daemon;
   auto daemon_answers = [&](std::chrono::milliseconds patience) {
-    if (!std::filesystem::exists(socket)) return false;
+    if (!SomeoneListens(socket)) return false;
     auto channel = grpc::CreateCustomChannel("unix:" + socket, grpc::InsecureChannelCredentials(), Args());
     if (!channel->WaitForConnected(std::chrono::system_clock::now() + patience)) return false;
     daemon = std::move(channel);
@@ -58,6 +78,10 @@ absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(const std::strin
       [] { std::cerr << "rectsync: the node's store is in use by another command; waiting for it\n"; },
       [&] { return daemon_answers(std::chrono::milliseconds(100)); });
   if (absl::IsCancelled(opened.status()) && daemon) return over_daemon();
+  if (absl::IsDeadlineExceeded(opened.status())) {
+    return absl::DeadlineExceededError(
+        absl::StrCat(opened.status().message(), ". Try again, or wait longer with --wait SECONDS"));
+  }
   if (!opened.ok()) return opened.status();
   local->node = std::move(*opened);
   local->service = std::make_unique<node::AdminService>(local->node.get());

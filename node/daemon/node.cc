@@ -149,11 +149,10 @@ absl::StatusOr<std::unique_ptr<Node>> Node::OpenWaiting(const NodeOptions& optio
       told = true;
     }
     if (waited + pause > wait) {
-      return absl::UnavailableError(absl::StrCat(
+      return absl::DeadlineExceededError(absl::StrCat(
           "node ", options.data_dir, ": its store stayed in use by another process for ",
           absl::FormatDuration(absl::FromChrono(wait)),
-          " (another rectsync command, or rectsyncd starting or stopping); nothing was done. "
-          "Try again, or wait longer with --wait SECONDS"));
+          " (another rectsync command, or rectsyncd starting or stopping); nothing was done"));
     }
     std::this_thread::sleep_for(pause);
     if (stop && stop()) return absl::CancelledError("the store's holder started answering");

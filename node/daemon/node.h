@@ -59,9 +59,10 @@ class Node {
                                                     Clock* clock = SystemClock::Get());
   // Open, waiting up to `wait` while another process holds the store (another
   // `rectsync` command, or a daemon starting or stopping) instead of failing
-  // at once. `waiting` runs once, when the wait has lasted a second. Before each retry `stop` runs (if set): true ends the wait with a
-  // Cancelled status (the CLI stops when a daemon starts answering). When the
-  // wait runs out the error names the node and how long it waited.
+  // at once. `waiting` runs once, when the wait has lasted a second. Before
+  // each retry `stop` runs (if set): true ends the wait with a Cancelled
+  // status (the CLI stops when a daemon starts answering). When the wait runs
+  // out the error is DeadlineExceeded and names the node and how long it waited.
   static absl::StatusOr<std::unique_ptr<Node>> OpenWaiting(const NodeOptions& options,
                                                            std::chrono::milliseconds wait,
                                                            const std::function<void()>& waiting = {},
