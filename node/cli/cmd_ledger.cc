@@ -21,6 +21,7 @@
 #include "node/daemon/node.h"
 #include "node/ledger/formats.h"
 #include "node/ledger/report.h"
+#include "node/store/durable_file.h"
 
 namespace rectsync::cli {
 namespace {
@@ -73,15 +74,8 @@ LedgerCommands::LedgerCommands(CLI::App& app, Session& session) : CommandGroup(s
       std::cout << bytes << std::flush;
       return std::cout ? absl::OkStatus() : absl::UnavailableError("cannot write standard output");
     }
-    // Written beside and renamed: a failed export leaves no half ledger.
-    const std::string tmp = export_out + ".tmp";
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << bytes;
-    out.close();
-    if (!out || std::rename(tmp.c_str(), export_out.c_str()) != 0) {
-      std::remove(tmp.c_str());
-      return absl::UnavailableError(absl::StrCat("cannot write ", export_out));
-    }
+    // A failed export leaves no half ledger.
+    RETURN_IF_ERROR(store::ReplaceFileDurably(export_out, bytes, 0644));
     if (ctx.json) {
       std::cout << nlohmann::json{{"file", export_out}, {"problems", count}}.dump() << "\n";
     } else {

@@ -18,6 +18,7 @@
 #include "node/daemon/config.h"
 #include "node/daemon/node.h"
 #include "node/record/keys.h"
+#include "node/store/durable_file.h"
 #include "node/sync/sync_client.h"
 
 namespace rectsync::cli {
@@ -119,10 +120,7 @@ NodeCommands::NodeCommands(CLI::App& app, Session& session) : CommandGroup(sessi
     RETURN_IF_ERROR(connect());
     ASSIGN_OR_RETURN(v1::EnrollmentBundle bundle,
                      Call(&v1::Admin::Stub::Enroll, client->admin(), enroll_req));
-    std::ofstream out(enroll_out, std::ios::binary);
-    out << bundle.SerializeAsString();
-    out.close();
-    if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", enroll_out));
+    RETURN_IF_ERROR(store::ReplaceFileDurably(enroll_out, bundle.SerializeAsString()));
     std::cout << (ctx.lang() == Lang::kZh ? "已入网 " : "enrolled ") << enroll_req.unit() << " → "
               << enroll_out << "\n";
     return absl::OkStatus();

@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "aggregator/status_macros.h"
+#include "node/store/durable_file.h"
 
 namespace rectsync::console {
 namespace {
@@ -89,43 +90,6 @@ absl::StatusOr<std::vector<Officer>> FromJson(const std::string& text, const std
 
 absl::Status Errno(const std::string& what) {
   return absl::UnavailableError(absl::StrCat(what, ": ", std::strerror(errno)));
-}
-
-// Writes `data` to `path` atomically and durably.
-absl::Status ReplaceFile(const std::string& dir, const std::string& path, const std::string& data) {
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Errno(absl::StrCat("cannot write ", tmp));
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      absl::Status s = Errno(absl::StrCat("cannot write ", tmp));
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return s;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    absl::Status s = Errno(absl::StrCat("cannot sync ", tmp));
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    absl::Status s = Errno(absl::StrCat("cannot replace ", path));
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -212,7 +176,7 @@ absl::Status OfficerStore::Modify(const std::string& name,
     RETURN_IF_ERROR(change(&next));
     std::sort(next.begin(), next.end(),
               [](const Officer& a, const Officer& b) { return a.name < b.name; });
-    RETURN_IF_ERROR(ReplaceFile(dir_, path_, ToJson(next).dump(2) + "\n"));
+    RETURN_IF_ERROR(store::ReplaceFileDurably(path_, ToJson(next).dump(2) + "\n"));
     loaded_mtime_ns_ = -1;
     return RefreshLocked();
   }();

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <toml++/toml.h>
 
@@ -11,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "aggregator/status_macros.h"
 #include "aggregator/unit_id.h"
+#include "node/store/durable_file.h"
 
 namespace rectsync::node {
 
@@ -201,11 +203,10 @@ absl::Status WriteConfig(const NodeOptions& o) {
   num("max_message_mb", o.max_message_mb, d.max_message_mb);
   num("call_timeout_ms", o.call_timeout_ms, d.call_timeout_ms);
   num("attest_interval_ms", o.attest_interval_ms, d.attest_interval_ms);
-  std::ofstream out(o.ConfigPath());
-  out << "# rectsync node configuration (see README: Operating a node)\n" << t << "\n";
-  out.close();
-  if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", o.ConfigPath()));
-  return absl::OkStatus();
+  std::ostringstream text;
+  text << "# rectsync node configuration (see README: Operating a node)\n" << t << "\n";
+  // Replaced whole: a crash while writing leaves the old file, never half.
+  return store::ReplaceFileDurably(o.ConfigPath(), text.str(), 0644);
 }
 
 }  // namespace rectsync::node
