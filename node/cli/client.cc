@@ -86,7 +86,7 @@ absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(const std::strin
   local->node = std::move(*opened);
   local->service = std::make_unique<node::AdminService>(local->node.get());
   grpc::ServerBuilder builder;
-  builder.SetMaxReceiveMessageSize(node::kMaxLedgerFileBytes + (1 << 20));
+  builder.SetMaxReceiveMessageSize(node::kMaxAdminRequestBytes);
   builder.RegisterService(local->service.get());
   local->server = builder.BuildAndStart();
   if (!local->server) return absl::InternalError("cannot start the in-process admin service");

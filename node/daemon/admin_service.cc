@@ -79,4 +79,14 @@ grpc::Status AdminService::Reconcile(grpc::ServerContext*, const v1::ReconcileRe
   return Answer(node_->Reconcile(*req), reply);
 }
 
+grpc::Status AdminService::ExportBundle(grpc::ServerContext*, const v1::ExportBundleRequest* req,
+                                        v1::ExportBundleReply* reply) {
+  return Answer(node_->ExportBundle(*req), reply);
+}
+
+grpc::Status AdminService::ImportBundle(grpc::ServerContext*, const v1::ImportBundleRequest* req,
+                                        v1::ImportBundleReply* reply) {
+  return Answer(node_->ImportBundle(req->file()), reply);
+}
+
 }  // namespace rectsync::node

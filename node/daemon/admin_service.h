@@ -54,6 +54,10 @@ class AdminService final : public v1::Admin::Service {
   grpc::Status ImportLedger(grpc::ServerContext*, const v1::ImportLedgerRequest*,
                             v1::ImportLedgerReply*) override;
   grpc::Status Report(grpc::ServerContext*, const v1::ReportRequest*, v1::ReportReply*) override;
+  grpc::Status ExportBundle(grpc::ServerContext*, const v1::ExportBundleRequest*,
+                            v1::ExportBundleReply*) override;
+  grpc::Status ImportBundle(grpc::ServerContext*, const v1::ImportBundleRequest*,
+                            v1::ImportBundleReply*) override;
 
  private:
   Node* node_;

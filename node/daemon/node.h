@@ -28,6 +28,7 @@
 #include "node/record/trust.h"
 #include "node/store/store.h"
 #include "rectsync/v1/admin.pb.h"
+#include "rectsync/v1/bundle.pb.h"
 #include "rectsync/v1/sync.pb.h"
 
 namespace rectsync::node {
@@ -36,6 +37,11 @@ namespace v1 = ::rectsync::v1;
 
 // The largest ledger file the admin service takes (its gRPC receive limit).
 inline constexpr int kMaxLedgerFileBytes = 32 << 20;
+// The largest bundle file `bundle import` takes (a year of a township's
+// records is a few MB).
+inline constexpr int kMaxBundleFileBytes = 256 << 20;
+// The admin service's gRPC receive limit: the largest request above.
+inline constexpr int kMaxAdminRequestBytes = kMaxBundleFileBytes + (1 << 20);
 
 struct RootInit {
   std::string unit;
@@ -149,8 +155,10 @@ class Node {
       const std::string& child, const v1::PullRequest& request,
       const std::function<bool()>& cancelled = nullptr);
   // Child side: verifies and stores a batch pulled from the parent, with the
-  // new pull cursor, atomically.
-  absl::Status IngestPull(const std::string& parent, const v1::PullBatch& batch);
+  // new pull cursor, atomically; `stored` (if set) gets how many records
+  // were new.
+  absl::Status IngestPull(const std::string& parent, const v1::PullBatch& batch,
+                          uint32_t* stored = nullptr);
   // Restore (child side): stores a chunk of this node's own subtree from
   // the parent's copy, verified like a push from below.
   absl::Status IngestRestored(const v1::PullBatch& batch);
@@ -165,6 +173,25 @@ class Node {
   void UpdateLink(const std::string& direction, const std::string& peer,
                   const std::function<void(v1::LinkStatus*)>& update);
   absl::StatusOr<v1::SyncStatusReply> SyncStatus() const;
+
+  // --- Offline bundles (bundle.proto; node_bundle.cc). ---
+
+  // Upward (request.for_unit() empty): a bundle to this node's parent of
+  // every batch it has not receipted (all of them with request.all()), the
+  // subtree's fork proofs and the pull cursor. Downward (for_unit a unit
+  // below): receipts at the held heads of that unit's subtree and the
+  // records from outside it that concern it, after the cursor its last
+  // upward bundle carried. Signed by this node's key.
+  absl::StatusOr<v1::ExportBundleReply> ExportBundle(const v1::ExportBundleRequest& request);
+  // Checks a bundle file whole (header, length, signature by the sender's
+  // enrolled key, addressee) before storing anything of it, then ingests
+  // it: an upward bundle's batches exactly as pushed ones (IngestPush) and
+  // answered by a downward bundle; a downward bundle's records exactly as
+  // pulled ones and its receipts as a push's. InvalidArgument / DataLoss
+  // (truncated, damaged, not a bundle), FailedPrecondition (addressed to
+  // another unit), PermissionDenied / Unauthenticated (sender not trusted,
+  // signature does not verify), each naming what is wrong.
+  absl::StatusOr<v1::ImportBundleReply> ImportBundle(const std::string& file);
 
   // --- Reconciliation (DESIGN §8; node_reconcile.cc). ---
 
@@ -202,6 +229,15 @@ class Node {
  private:
   Node(NodeOptions options, Clock* clock);
   absl::Status CheckKnownIds(const v1::RecordBody& body) const;
+  // The unit this node syncs with above it ("" at the root).
+  std::string ParentUnit() const;
+  // Bundle parts (node_bundle.cc).
+  absl::StatusOr<v1::BundleBody> BundleUp(bool all);
+  absl::StatusOr<v1::BundleBody> BundleDown(const std::string& child, v1::PullRequest cursor);
+  absl::StatusOr<v1::ExportBundleReply> SealBundle(const v1::BundleBody& body) const;
+  absl::StatusOr<v1::BundleBody> OpenBundle(const std::string& file);
+  absl::Status ImportUp(const v1::BundleBody& body, v1::ImportBundleReply* reply);
+  absl::Status ImportDown(const v1::BundleBody& body, v1::ImportBundleReply* reply);
   absl::Status LoadTrust();
   absl::StatusOr<v1::AppendReply> AppendLocked(v1::RecordBody body);
   absl::StatusOr<std::vector<v1::AppendReply>> AppendAllLocked(std::vector<v1::RecordBody> bodies);

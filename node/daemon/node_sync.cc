@@ -210,7 +210,8 @@ absl::StatusOr<std::vector<v1::PullBatch>> Node::CollectPull(
   return out;
 }
 
-absl::Status Node::IngestPull(const std::string& parent, const v1::PullBatch& batch) {
+absl::Status Node::IngestPull(const std::string& parent, const v1::PullBatch& batch,
+                              uint32_t* stored_out) {
   if (batch.forks_size() > 0) {
     absl::StatusOr<uint32_t> recorded = IngestForkProofs(parent, ForkSource::kParent, batch.forks());
     if (!recorded.ok()) {
@@ -279,6 +280,7 @@ absl::Status Node::IngestPull(const std::string& parent, const v1::PullBatch& ba
     RETURN_IF_ERROR(store_->Append(recs, nullptr, extras));
     stored = recs.size();
   }
+  if (stored_out != nullptr) *stored_out = static_cast<uint32_t>(stored);
   const int64_t now = clock_.wall()->NowMillis();
   UpdateLink("parent", parent, [&](v1::LinkStatus* l) {
     l->set_records_received(l->records_received() + stored);

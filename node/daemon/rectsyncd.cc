@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
   std::filesystem::remove(socket_path, ec);
   grpc::ServerBuilder builder;
   builder.AddListeningPort("unix:" + socket_path, grpc::InsecureServerCredentials());
-  builder.SetMaxReceiveMessageSize(rectsync::node::kMaxLedgerFileBytes + (1 << 20));
+  builder.SetMaxReceiveMessageSize(rectsync::node::kMaxAdminRequestBytes);
   builder.RegisterService(&admin);
   mode_t old_mask = ::umask(0177);  // the socket is created 0600
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
