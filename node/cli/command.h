@@ -76,6 +76,7 @@ std::unique_ptr<CommandGroup> AddNodeCommands(CLI::App& app, Session& session); 
 std::unique_ptr<CommandGroup> AddWorkflowCommands(CLI::App& app, Session& session);  // inspection problem measure progress claim review close reopen
 std::unique_ptr<CommandGroup> AddSummaryCommands(CLI::App& app, Session& session);   // figures summary reconcile
 std::unique_ptr<CommandGroup> AddLedgerCommands(CLI::App& app, Session& session);    // export report import
+std::unique_ptr<CommandGroup> AddBundleCommands(CLI::App& app, Session& session);    // bundle export|import
 
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 

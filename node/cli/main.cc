@@ -48,6 +48,7 @@ int Main(int argc, char** argv) {
   groups.push_back(AddWorkflowCommands(app, session));
   groups.push_back(AddSummaryCommands(app, session));
   groups.push_back(AddLedgerCommands(app, session));
+  groups.push_back(AddBundleCommands(app, session));
   AddUserCommands(app, &ctx.node_dir, &ctx.json, &session.action);
 
   try {

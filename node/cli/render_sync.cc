@@ -33,7 +33,9 @@ nlohmann::json SyncStatusJson(const v1::SyncStatusReply& s) {
                      {"refusals", l.refusals()},
                      {"last_refusal", l.last_refusal()},
                      {"pending", l.pending()},
-                     {"lag_ms", l.lag_ms()}});
+                     {"lag_ms", l.lag_ms()},
+                     {"bundles", l.bundles()},
+                     {"last_bundle_ms", l.last_bundle_ms()}});
   }
   nlohmann::json forks = nlohmann::json::array();
   for (const v1::ForkInfo& f : s.forks()) {
@@ -66,6 +68,10 @@ std::string RenderSyncStatus(Lang lang, const v1::SyncStatusReply& s) {
       o << "\n    " << (zh ? "已接收: " : "received: ") << l.records_received();
     }
     o << (zh ? " | 拒收批次: " : " | refused batches: ") << l.refusals() << "\n";
+    if (l.last_bundle_ms() > 0) {
+      o << "    " << (zh ? "离线包: 已导入 " : "offline bundles: imported ") << l.bundles()
+        << (zh ? " | 最近: " : " | last: ") << Ago(lang, s.now_ms(), l.last_bundle_ms()) << "\n";
+    }
     if (!l.last_refusal().empty()) {
       o << "    " << (zh ? "最近拒收: " : "last refusal: ") << l.last_refusal() << "\n";
     }
