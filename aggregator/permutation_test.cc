@@ -28,6 +28,7 @@
 #include "aggregator/test_records.h"
 #include "aggregator/unit_id.h"
 #include "aggregator/validate.h"
+#include "aggregator/test_seed.h"
 #include "gtest/gtest.h"
 
 namespace rectsync::aggregator {
@@ -37,15 +38,6 @@ using namespace ::rectsync::aggregator::testing;  // NOLINT: test helpers
 
 constexpr int kRounds = 50;
 constexpr int kDeliveries = 4;  // shuffled replicas, besides the in-order one
-
-uint64_t SeedFromEnvOrTime() {
-  if (const char* env = std::getenv("RECTSYNC_SEED"); env && *env) {
-    return std::strtoull(env, nullptr, 10);
-  }
-  return static_cast<uint64_t>(
-             std::chrono::system_clock::now().time_since_epoch().count()) ^
-         (uint64_t{std::random_device()()} << 32);
-}
 
 // The hierarchy: a city, two counties (one with a department), townships and
 // villages.
@@ -111,11 +103,18 @@ class Generator {
 
   // A header from `origin`: the clock moves 0..2 ticks per record, so
   // different origins often share an hlc; each origin's own hlcs increase.
+  // Every record sorts after the ones generated before it (fold order is
+  // generation order), so that a record meant as a violation is judged
+  // against the state the generator saw: an origin whose clock ran ahead
+  // must not let another stamp a record that folds before its own.
   DecodedRecord Next(const std::string& origin) {
     now_ += Pick(3);
     uint64_t& last = last_hlc_[origin];
-    last = std::max(now_, last + 1);
-    return ledger_.Next(origin, last);
+    uint64_t hlc = std::max({now_, last + 1, max_hlc_});
+    if (hlc == max_hlc_ && origin <= max_origin_) ++hlc;  // ties fold by origin
+    last = max_hlc_ = hlc;
+    max_origin_ = origin;
+    return ledger_.Next(origin, hlc);
   }
 
   std::string Deadline() {
@@ -139,11 +138,13 @@ class Generator {
   void EmitViolation(DecodedRecord r, const std::string& id) {
     const v1::ProblemState* s = State(id);
     const int before = s ? s->violations_size() : 0;
+    const std::string state_before = s ? s->DebugString() : "(none)";
     Emit(r);
     s = State(id);
     ASSERT_NE(s, nullptr);
     ASSERT_EQ(s->violations_size(), before + 1)
-        << "generator expected a violation from " << r.body.DebugString();
+        << "generator expected a violation from " << r.body.DebugString() << "\nof the problem, then:\n"
+        << state_before;
     ++violations_emitted_;
   }
 
@@ -302,6 +303,8 @@ class Generator {
   Ledger ledger_;
   uint64_t now_ = uint64_t{1718000000000} << 16;
   std::map<std::string, uint64_t> last_hlc_;
+  uint64_t max_hlc_ = 0;     // of the last record generated
+  std::string max_origin_;   // its origin
   Replica world_;  // the records in generation (= fold) order
   std::vector<DecodedRecord> out_;
   std::vector<std::string> problems_;
@@ -343,7 +346,7 @@ std::map<std::string, Counters> RollupsFromScratch(const Replica& replica,
 }
 
 TEST(PermutationTest, ReplicasAgreeWhateverTheDeliveryOrder) {
-  const uint64_t seed = SeedFromEnvOrTime();
+  const uint64_t seed = TestSeed();
   std::cout << "seed=" << seed << "; replay with RECTSYNC_SEED=" << seed << std::endl;
   ::testing::Test::RecordProperty("seed", std::to_string(seed));
   SCOPED_TRACE(absl::StrCat("seed=", seed, "; replay with RECTSYNC_SEED=", seed));

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "aggregator/test_seed.h"
 #include "gtest/gtest.h"
 #include "node/record/codec.h"
 #include "node/record/keys.h"
@@ -22,14 +23,6 @@ namespace {
 using ::testing::HasSubstr;
 
 using namespace ::rectsync::record::testing;  // NOLINT: test helpers
-
-uint64_t SeedFromEnvOrTime() {
-  if (const char* env = std::getenv("RECTSYNC_SEED"); env && *env) {
-    return std::strtoull(env, nullptr, 10);
-  }
-  return static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) ^
-         (uint64_t{std::random_device()()} << 32);
-}
 
 class CodecTest : public ::testing::Test {
  protected:
@@ -96,7 +89,7 @@ TEST_F(CodecTest, RecordIdBindsTheBodySignatureBoundary) {
 // the id changes and the signature no longer verifies (and for many body
 // flips Open refuses the record outright).
 TEST_F(CodecTest, EverySingleByteFlipIsDetected) {
-  const uint64_t seed = SeedFromEnvOrTime();
+  const uint64_t seed = TestSeed();
   std::cout << "EverySingleByteFlipIsDetected seed: " << seed
             << " (replay with RECTSYNC_SEED=" << seed << ")\n";
   std::mt19937_64 rng(seed);

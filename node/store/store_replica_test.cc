@@ -22,6 +22,7 @@
 #include "aggregator/rollup.h"
 #include "aggregator/test_records.h"
 #include "aggregator/unit_id.h"
+#include "aggregator/test_seed.h"
 #include "gtest/gtest.h"
 #include "node/store/store.h"
 #include "node/store/test_ledger.h"
@@ -38,14 +39,6 @@ using aggregator::StrictlyBelow;
 
 constexpr int kRounds = 6;
 constexpr size_t kRecordsPerRound = 250;
-
-uint64_t SeedFromEnvOrTime() {
-  if (const char* env = std::getenv("RECTSYNC_SEED"); env && *env) {
-    return std::strtoull(env, nullptr, 10);
-  }
-  return static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) ^
-         (uint64_t{std::random_device()()} << 32);
-}
 
 const std::vector<std::string>& Units() {
   static const std::vector<std::string> units = {
@@ -280,7 +273,7 @@ void ExpectSameAsReplica(const Store& store, const aggregator::Replica& world) {
 
 TEST(StoreReplicaTest, DerivedStateMatchesReplicaWhateverTheInterleaving) {
   ASSERT_TRUE(record::InitCrypto().ok());
-  const uint64_t seed = SeedFromEnvOrTime();
+  const uint64_t seed = TestSeed();
   std::cout << "StoreReplicaTest seed: " << seed << " (replay with RECTSYNC_SEED=" << seed
             << ")\n";
   std::mt19937_64 master(seed);
