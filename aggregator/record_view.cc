@@ -46,6 +46,7 @@ const char* EventName(const v1::RecordBody& b) {
     case v1::RecordBody::kProblemAmended: return "ProblemAmended";
     case v1::RecordBody::kFiguresReported: return "FiguresReported";
     case v1::RecordBody::kSummaryAttested: return "SummaryAttested";
+    case v1::RecordBody::kKeyRevoked: return "KeyRevoked";
     case v1::RecordBody::EVENT_NOT_SET: break;
   }
   return "None";

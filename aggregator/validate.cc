@@ -195,6 +195,18 @@ absl::Status ValidateEvent(const v1::RecordBody& b) {
       }
       return absl::OkStatus();
     }
+    case v1::RecordBody::kKeyRevoked: {
+      const auto& e = b.key_revoked();
+      RETURN_IF_ERROR(ValidateUnitId(e.unit(), "key_revoked.unit"));
+      if (!StrictlyBelow(e.unit(), origin)) {
+        return Bad("key_revoked.unit", absl::StrCat("\"", e.unit(), "\" is not below \"", origin,
+                                                    "\": only a unit above revokes a key"));
+      }
+      if (e.public_key().size() != 32) return Bad("key_revoked.public_key", "must be 32 bytes");
+      if (e.from_ms() <= 0) return Bad("key_revoked.from_ms", "must be set");
+      RETURN_IF_ERROR(Text("key_revoked.reason", e.reason(), kMaxTitle, true));
+      return absl::OkStatus();
+    }
     case v1::RecordBody::EVENT_NOT_SET:
       break;
   }

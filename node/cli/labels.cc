@@ -80,6 +80,7 @@ const std::map<std::string, std::pair<const char*, const char*>>& Table() {
       {"f/verify_bad", {"台账校验失败", "ledger verification FAILED"}},
       {"f/vouched", {"签名无效但由链担保", "own signature invalid, vouched for"}},
       {"f/vouched_by", {"其字节由后续有效签名记录担保", "its bytes are covered by the valid signature of"}},
+      {"f/revoked_record", {"以已吊销密钥签名(吊销前已收存,保留展示)", "signed with a revoked key (held before the revocation; kept and shown)"}},
       {"f/ineffective_enrolment", {"无效的登记(留作证据,不授权)", "enrolment that grants nothing (kept as evidence)"}},
       {"f/records", {"记录", "records"}},
       {"f/origins", {"来源单位", "origins"}},

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "aggregator/fold.h"
 #include "node/record/codec.h"
 
@@ -197,6 +198,10 @@ json VerifyJson(const v1::VerifyReply& v) {
   }
   json ineffective = json::array();
   for (const std::string& e : v.ineffective_enrolments()) ineffective.push_back(e);
+  json revoked = json::array();
+  for (const v1::RevokedRecord& r : v.revoked()) {
+    revoked.push_back({{"origin", r.origin()}, {"seq", r.seq()}, {"id", record::ToHex(r.id())}, {"reason", r.reason()}});
+  }
   return json{{"ok", v.ok()},
               {"records", v.records()},
               {"origins", v.origins()},
@@ -204,7 +209,8 @@ json VerifyJson(const v1::VerifyReply& v) {
               {"first_bad_seq", v.first_bad_seq()},
               {"reason", v.reason()},
               {"vouched", vouched},
-              {"ineffective_enrolments", ineffective}};
+              {"ineffective_enrolments", ineffective},
+              {"revoked", revoked}};
 }
 
 std::string DescribeEvent(Lang lang, const v1::RecordBody& b) {
@@ -260,6 +266,12 @@ std::string DescribeEvent(Lang lang, const v1::RecordBody& b) {
                           b.figures_reported().period());
     case v1::RecordBody::kSummaryAttested:
       return absl::StrCat(zh ? "汇总签认 " : "summary attested ", b.summary_attested().unit());
+    case v1::RecordBody::kKeyRevoked:
+      return absl::StrCat(zh ? "吊销密钥 " : "key revoked ", b.key_revoked().unit(), " ",
+                          record::ToHex(b.key_revoked().public_key()).substr(0, 16), zh ? " 自 " : " from ",
+                          absl::FormatTime("%Y-%m-%d %H:%M", absl::FromUnixMillis(b.key_revoked().from_ms()),
+                                           absl::LocalTimeZone()),
+                          " (", b.key_revoked().reason(), ")");
     case v1::RecordBody::EVENT_NOT_SET:
       break;
   }
@@ -386,6 +398,10 @@ std::string RenderVerify(Lang lang, const v1::VerifyReply& v) {
   }
   for (const std::string& e : v.ineffective_enrolments()) {
     out << "  " << Label(lang, "f/ineffective_enrolment") << " " << e << "\n";
+  }
+  for (const v1::RevokedRecord& r : v.revoked()) {
+    out << "  " << Label(lang, "f/revoked_record") << " " << r.origin() << "#" << r.seq() << " ("
+        << record::ToHex(r.id()).substr(0, 16) << "): " << r.reason() << "\n";
   }
   return out.str();
 }

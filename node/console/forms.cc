@@ -162,6 +162,8 @@ absl::Status CheckRole(Role role, const v1::RecordBody& body) {
       break;
     case v1::RecordBody::kUnitEnrolled:
       return absl::PermissionDeniedError("enrolments are written with `rectsync enroll`, not from the console");
+    case v1::RecordBody::kKeyRevoked:
+      return absl::PermissionDeniedError("keys are revoked with `rectsync key revoke`, not from the console");
     case v1::RecordBody::kSummaryAttested:
       return absl::PermissionDeniedError("attestations are written by the node itself");
     default:

@@ -38,6 +38,10 @@ std::string Describe(const v1::RecordBody& body);
 // HLC helpers: wall ms << 16 | logical.
 inline int64_t HlcMillis(uint64_t hlc) { return static_cast<int64_t>(hlc >> 16); }
 
+// Records that change who may sign (TrustStore::Admit): enrolments and key
+// revocations. Indexed by the store, loaded into the trust store at open.
+inline bool IsTrustRecord(const v1::RecordBody& b) { return b.has_unit_enrolled() || b.has_key_revoked(); }
+
 }  // namespace rectsync::record
 
 #endif  // RECTSYNC_NODE_RECORD_CODEC_H_

@@ -1,5 +1,6 @@
 #include "node/record/trust.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
@@ -17,7 +18,13 @@ std::string Utc(int64_t ms) {
 }  // namespace
 
 bool ValidAt(const Enrolment& e, int64_t ms) {
-  return ms >= e.valid_from_ms && (e.valid_until_ms == 0 || ms < e.valid_until_ms);
+  return ms >= e.valid_from_ms && (e.valid_until_ms == 0 || ms < e.valid_until_ms) &&
+         (e.revoked_from_ms == 0 || ms < e.revoked_from_ms);
+}
+
+std::string RevocationText(const Enrolment& e) {
+  return absl::StrCat("revoked from ", Utc(e.revoked_from_ms), " by \"", e.revoked_by, "\" (",
+                      e.revoke_reason, ")");
 }
 
 const Enrolment* FindSigner(const std::vector<Enrolment>& candidates, const v1::Record& env,
@@ -30,12 +37,19 @@ const Enrolment* FindSigner(const std::vector<Enrolment>& candidates, const v1::
 }
 
 int64_t AcceptedUntil(const Enrolment& e, int64_t grace_ms) {
-  if (e.valid_until_ms == 0) return std::numeric_limits<int64_t>::max();
-  return e.valid_until_ms + grace_ms;
+  int64_t until = e.valid_until_ms == 0 ? std::numeric_limits<int64_t>::max() : e.valid_until_ms + grace_ms;
+  if (e.revoked_from_ms != 0) until = std::min(until, e.revoked_from_ms);
+  return until;
 }
 
 absl::Status CheckNotExpired(const Enrolment& e, int64_t now_ms, int64_t grace_ms) {
   if (now_ms < AcceptedUntil(e, grace_ms)) return absl::OkStatus();
+  if (e.revoked_from_ms != 0 && now_ms >= e.revoked_from_ms) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "the key of \"", e.unit, "\" was ", RevocationText(e),
+        "; nothing signed under it after that is taken. A new key needs a new enrolment "
+        "(rectsync key rotate at the unit above)"));
+  }
   return absl::FailedPreconditionError(absl::StrCat(
       "the enrolment of \"", e.unit, "\" expired at ", Utc(e.valid_until_ms), " (grace ",
       grace_ms / 1000, " s, so nothing signed under it is taken after ",
@@ -46,6 +60,7 @@ absl::Status CheckNotExpired(const Enrolment& e, int64_t now_ms, int64_t grace_m
 TrustStore::TrustStore(std::string root_public_key) : root_public_key_(std::move(root_public_key)) {}
 
 absl::Status TrustStore::Admit(const v1::Record& env, const DecodedRecord& r) {
+  if (r.body.has_key_revoked()) return AdmitRevocation(env, r);
   if (!r.body.has_unit_enrolled()) {
     return absl::InvalidArgumentError(absl::StrCat("record ", Describe(r.body), " is not an enrolment"));
   }
@@ -78,8 +93,74 @@ absl::Status TrustStore::Admit(const v1::Record& env, const DecodedRecord& r) {
   en.valid_until_ms = e.valid_until_ms();
   en.enroller = origin;
   en.record_id = r.id;
+  ApplyRevocation(&en);
   by_unit_[e.unit()].push_back(std::move(en));
   return absl::OkStatus();
+}
+
+absl::Status TrustStore::AdmitRevocation(const v1::Record& env, const DecodedRecord& r) {
+  if (revocation_ids_.count(r.id)) return absl::OkStatus();
+  const v1::KeyRevoked& k = r.body.key_revoked();
+  const std::string& origin = r.body.origin();
+  if (!aggregator::StrictlyBelow(k.unit(), origin)) {
+    return absl::PermissionDeniedError(absl::StrCat("\"", origin, "\" may not revoke a key of \"", k.unit(),
+                                                    "\": only a unit above it may"));
+  }
+  RETURN_IF_ERROR(CheckSignature(env, r));
+  Revocation& held = revoked_[k.unit()][k.public_key()];
+  if (held.from_ms == 0 || k.from_ms() < held.from_ms) {
+    held = Revocation{k.from_ms(), origin, k.reason(), r.id};
+  }
+  revocation_ids_.insert(r.id);
+  if (auto it = by_unit_.find(k.unit()); it != by_unit_.end()) {
+    for (Enrolment& e : it->second) ApplyRevocation(&e);
+  }
+  return absl::OkStatus();
+}
+
+void TrustStore::ApplyRevocation(Enrolment* e) const {
+  auto unit = revoked_.find(e->unit);
+  if (unit == revoked_.end()) return;
+  auto key = unit->second.find(e->public_key);
+  if (key == unit->second.end()) return;
+  e->revoked_from_ms = key->second.from_ms;
+  e->revoked_by = key->second.by;
+  e->revoke_reason = key->second.reason;
+}
+
+absl::Status TrustStore::CheckKeyValidAt(const std::string& unit, const std::string& public_key,
+                                         int64_t ms) const {
+  const Enrolment* revoked = nullptr;
+  auto it = by_unit_.find(unit);
+  if (it != by_unit_.end()) {
+    for (const Enrolment& e : it->second) {
+      if (e.public_key != public_key) continue;
+      if (ValidAt(e, ms)) return absl::OkStatus();
+      if (e.revoked_from_ms != 0 && ms >= e.revoked_from_ms) revoked = &e;
+    }
+  }
+  if (revoked != nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "this node's key for \"", unit, "\" was ", RevocationText(*revoked),
+        "; records signed with it are refused. If this is a rotation, the new key takes over once its "
+        "enrolment arrives here (sync or bundle import); otherwise ask the unit above to enrol a new key"));
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "no enrolment of this node's key for \"", unit, "\" is valid at ", Utc(ms),
+      " (check the clock, or ask the parent to re-enrol this unit)"));
+}
+
+const Enrolment* TrustStore::RevokedSigner(const v1::Record& env, const DecodedRecord& r) const {
+  auto it = by_unit_.find(r.body.origin());
+  if (it == by_unit_.end()) return nullptr;
+  const int64_t ms = HlcMillis(r.body.hlc());
+  for (const Enrolment& e : it->second) {
+    if (e.revoked_from_ms == 0 || ms < e.revoked_from_ms) continue;
+    Enrolment unrevoked = e;
+    unrevoked.revoked_from_ms = 0;
+    if (ValidAt(unrevoked, ms) && SignatureValid(env, e.public_key)) return &e;
+  }
+  return nullptr;
 }
 
 // The enrolments of the record's origin that are valid at its time, newest
@@ -98,6 +179,12 @@ absl::StatusOr<std::vector<const Enrolment*>> TrustStore::ValidEnrolments(
     if (ValidAt(*e, ms)) out.push_back(&*e);
   }
   if (out.empty()) {
+    for (auto e = it->second.rbegin(); e != it->second.rend(); ++e) {
+      if (e->revoked_from_ms != 0 && ms >= e->revoked_from_ms) {
+        return absl::PermissionDeniedError(absl::StrCat("record ", Describe(r.body), ": the key of \"", origin,
+                                                        "\" was ", RevocationText(*e)));
+      }
+    }
     return absl::PermissionDeniedError(absl::StrCat(
         "record ", Describe(r.body), ": no enrolment of \"", origin, "\" is valid at its time"));
   }
@@ -107,6 +194,10 @@ absl::StatusOr<std::vector<const Enrolment*>> TrustStore::ValidEnrolments(
 absl::Status TrustStore::CheckSignature(const v1::Record& env, const DecodedRecord& r) const {
   RETURN_IF_ERROR(ValidEnrolments(r).status());
   if (FindSigner(by_unit_.at(r.body.origin()), env, r) != nullptr) return absl::OkStatus();
+  if (const Enrolment* e = RevokedSigner(env, r)) {
+    return absl::PermissionDeniedError(absl::StrCat("record ", Describe(r.body), ": signed with the key of \"",
+                                                    e->unit, "\" that was ", RevocationText(*e)));
+  }
   return absl::UnauthenticatedError(absl::StrCat(
       "record ", Describe(r.body), ": signature does not verify under the enrolled key"));
 }

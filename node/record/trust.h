@@ -7,6 +7,7 @@
 #define RECTSYNC_NODE_RECORD_TRUST_H_
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,10 +25,18 @@ struct Enrolment {
   int64_t valid_until_ms = 0;  // 0: no expiry
   std::string enroller;        // origin of the enrolment record
   std::string record_id;
+  // Set when a unit above revoked this key (KeyRevoked): nothing stamped at
+  // or after revoked_from_ms verifies under it. 0: not revoked.
+  int64_t revoked_from_ms = 0;
+  std::string revoked_by;      // origin of the earliest revocation
+  std::string revoke_reason;
 };
 
-// OK iff `e` is valid at `ms` (valid_from <= ms < valid_until; 0 = no expiry).
+// OK iff `e` is valid at `ms`: valid_from <= ms < valid_until (0 = no
+// expiry) and ms is before any revocation of its key.
 bool ValidAt(const Enrolment& e, int64_t ms);
+// "revoked from <time> by <unit> (<reason>)" for a revoked enrolment.
+std::string RevocationText(const Enrolment& e);
 
 // The enrolment among `candidates` (one unit's, oldest first) that is valid
 // at the record's time and whose key verifies its signature, newest first;
@@ -37,7 +46,8 @@ const Enrolment* FindSigner(const std::vector<Enrolment>& candidates, const v1::
 
 // When records signed under `e` stop being accepted at a first hop, and
 // hellos under it stop being accepted at all: valid_until + grace, or
-// INT64_MAX for an enrolment without expiry.
+// INT64_MAX for an enrolment without expiry; a revocation ends it at once,
+// with no grace.
 int64_t AcceptedUntil(const Enrolment& e, int64_t grace_ms);
 
 // FailedPrecondition (for a hello) naming the expiry and what to do, when
@@ -48,10 +58,21 @@ class TrustStore {
  public:
   explicit TrustStore(std::string root_public_key);
 
-  // Checks and admits the enrolment `record` (whose envelope is `env`).
-  // Admitting the same record twice is a no-op. PermissionDenied names why
-  // an enrolment is not trusted.
+  // Checks and admits the trust record `record` (whose envelope is `env`):
+  // an enrolment (UnitEnrolled) or a revocation (KeyRevoked, signed by a
+  // trusted unit above the revoked one; it applies to enrolments of that
+  // key admitted before or after it). Admitting the same record twice is a
+  // no-op. PermissionDenied names why a record is not trusted.
   absl::Status Admit(const v1::Record& env, const DecodedRecord& record);
+
+  // OK iff `public_key` is enrolled for `unit` and valid at `ms`: what a
+  // node checks before signing with its own key. FailedPrecondition naming
+  // the revocation, the expiry or the missing enrolment otherwise.
+  absl::Status CheckKeyValidAt(const std::string& unit, const std::string& public_key, int64_t ms) const;
+  // True iff `record` verifies under a key of its origin that was valid at
+  // its time but for a revocation: a record already held when the
+  // revocation arrived (Verify shows these instead of failing on them).
+  const Enrolment* RevokedSigner(const v1::Record& env, const DecodedRecord& record) const;
 
   // OK iff `record` is signed by a key enrolled for its origin and valid at
   // the record's time. PermissionDenied / Unauthenticated otherwise.
@@ -80,9 +101,21 @@ class TrustStore {
 
  private:
   absl::StatusOr<std::vector<const Enrolment*>> ValidEnrolments(const DecodedRecord& record) const;
+  absl::Status AdmitRevocation(const v1::Record& env, const DecodedRecord& record);
+  // Sets the earliest revocation of (unit, key) on `e`, if there is one.
+  void ApplyRevocation(Enrolment* e) const;
 
+  struct Revocation {
+    int64_t from_ms = 0;
+    std::string by;
+    std::string reason;
+    std::string record_id;
+  };
   std::string root_public_key_;
   std::map<std::string, std::vector<Enrolment>> by_unit_;
+  // unit -> public key -> the earliest revocation of that key.
+  std::map<std::string, std::map<std::string, Revocation>> revoked_;
+  std::set<std::string> revocation_ids_;  // admitted KeyRevoked records
 };
 
 // Checks a whole enrolment bundle: root key, chain order, signatures, and

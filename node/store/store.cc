@@ -258,7 +258,7 @@ absl::Status Store::Append(const std::vector<StoredRecord>& batch, const AppendC
 
     wb.Put(records_, key, rec.envelope.SerializeAsString());
     reader.records[key] = &r;
-    if (r.body.has_unit_enrolled()) wb.Put(index_, absl::StrCat("e/", key), "");
+    if (record::IsTrustRecord(r.body)) wb.Put(index_, absl::StrCat("e/", key), "");
     if (r.body.has_summary_attested()) {
       const v1::SummaryAttested& a = r.body.summary_attested();
       wb.Put(index_, absl::StrCat("a/", a.unit()), key);
