@@ -89,4 +89,18 @@ grpc::Status AdminService::ImportBundle(grpc::ServerContext*, const v1::ImportBu
   return Answer(node_->ImportBundle(req->file()), reply);
 }
 
+grpc::Status AdminService::RotateKey(grpc::ServerContext*, const v1::RotateKeyRequest* req,
+                                     v1::EnrollmentBundle* reply) {
+  return Answer(node_->RotateKey(*req), reply);
+}
+
+grpc::Status AdminService::RevokeKey(grpc::ServerContext*, const v1::RevokeKeyRequest* req,
+                                     v1::AppendBatchReply* reply) {
+  return Answer(node_->RevokeKey(*req), reply);
+}
+
+grpc::Status AdminService::Keys(grpc::ServerContext*, const v1::KeysRequest* req, v1::KeysReply* reply) {
+  return Answer(node_->Keys(*req), reply);
+}
+
 }  // namespace rectsync::node

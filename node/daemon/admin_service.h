@@ -58,6 +58,9 @@ class AdminService final : public v1::Admin::Service {
                             v1::ExportBundleReply*) override;
   grpc::Status ImportBundle(grpc::ServerContext*, const v1::ImportBundleRequest*,
                             v1::ImportBundleReply*) override;
+  grpc::Status RotateKey(grpc::ServerContext*, const v1::RotateKeyRequest*, v1::EnrollmentBundle*) override;
+  grpc::Status RevokeKey(grpc::ServerContext*, const v1::RevokeKeyRequest*, v1::AppendBatchReply*) override;
+  grpc::Status Keys(grpc::ServerContext*, const v1::KeysRequest*, v1::KeysReply*) override;
 
  private:
   Node* node_;

@@ -174,9 +174,22 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options, Clo
         "node.toml names unit \"", options.unit, "\" but the store belongs to \"", *unit, "\""));
   }
   node->unit_ = *unit;
+  // A rotation interrupted between its two renames (node_keys.cc).
+  const std::string next_path = options.KeyPath() + ".next";
+  if (!std::filesystem::exists(options.KeyPath()) && std::filesystem::exists(next_path)) {
+    std::filesystem::rename(next_path, options.KeyPath());
+  }
   ASSIGN_OR_RETURN(record::KeyPair key, record::KeyPair::Load(options.KeyPath()));
-  node->key_ = std::make_unique<record::KeyPair>(std::move(key));
+  node->key_ = std::make_shared<const record::KeyPair>(std::move(key));
+  if (std::filesystem::exists(next_path)) {
+    ASSIGN_OR_RETURN(record::KeyPair next, record::KeyPair::Load(next_path));
+    node->next_key_ = std::make_shared<const record::KeyPair>(std::move(next));
+  }
   RETURN_IF_ERROR(node->LoadTrust());
+  {
+    std::lock_guard<std::mutex> lock(node->write_mu_);
+    node->TakeNextKeyLocked();
+  }
   ASSIGN_OR_RETURN(store::Head head, node->store_->GetHead(node->unit_));
   node->clock_.ObserveOwn(head.hlc);
   return node;
@@ -231,6 +244,7 @@ absl::StatusOr<std::vector<v1::AppendReply>> Node::AppendAll(std::vector<v1::Rec
 absl::StatusOr<std::vector<v1::AppendReply>> Node::AppendAllLocked(std::vector<v1::RecordBody> bodies) {
   if (bodies.empty()) return absl::InvalidArgumentError("nothing to append");
   ASSIGN_OR_RETURN(store::Head head, store_->GetHead(unit_));
+  const std::shared_ptr<const record::KeyPair> signing_key = Key();
   std::vector<store::StoredRecord> recs(bodies.size());
   // Problems created earlier in the batch: later records may refer to them
   // before they are stored (the fold checks them in the same WriteBatch).
@@ -260,20 +274,20 @@ absl::StatusOr<std::vector<v1::AppendReply>> Node::AppendAllLocked(std::vector<v
       if (absl::Status s = CheckKnownIds(body); !s.ok()) return where(s);
     }
     if (body.has_problem_raised()) created.insert(pid);
-    recs[i].envelope = record::Seal(body, *key_);
+    recs[i].envelope = record::Seal(body, *signing_key);
     ASSIGN_OR_RETURN(recs[i].decoded, record::Open(recs[i].envelope));
     // A record a verifier would refuse is never written: this node's own
     // enrolment must be valid at the stamp (a clock behind the enrolment or
     // an expired one), and an enrolment must be one the trust rules admit.
     const bool self_enrolment = body.has_unit_enrolled() && body.unit_enrolled().unit() == unit_;
     if (!self_enrolment) {
-      if (absl::Status s = trust_.CheckEnrolled(recs[i].decoded); !s.ok()) {
-        return where(absl::FailedPreconditionError(absl::StrCat(
-            "refused: this node's own enrolment is not valid at the record's time (check the "
-            "clock, or ask the parent to re-enrol this unit): ", s.message())));
+      if (absl::Status s = trust_.CheckKeyValidAt(unit_, signing_key->public_key(),
+                                                  record::HlcMillis(body.hlc()));
+          !s.ok()) {
+        return where(absl::FailedPreconditionError(absl::StrCat("refused: ", s.message())));
       }
     }
-    if (body.has_unit_enrolled()) {
+    if (record::IsTrustRecord(body)) {
       record::TrustStore trial = trust_;
       if (absl::Status s = trial.Admit(recs[i].envelope, recs[i].decoded); !s.ok()) {
         return where(absl::FailedPreconditionError(absl::StrCat("refused: ", s.message())));
@@ -300,7 +314,7 @@ absl::StatusOr<std::vector<v1::AppendReply>> Node::AppendAllLocked(std::vector<v
   std::vector<v1::AppendReply> replies;
   for (size_t i = 0; i < recs.size(); ++i) {
     v1::RecordBody& body = bodies[i];
-    if (body.has_unit_enrolled()) RETURN_IF_ERROR(trust_.Admit(recs[i].envelope, recs[i].decoded));
+    if (record::IsTrustRecord(body)) RETURN_IF_ERROR(trust_.Admit(recs[i].envelope, recs[i].decoded));
     v1::AppendReply reply;
     reply.set_id(recs[i].decoded.id);
     reply.set_seq(body.seq());

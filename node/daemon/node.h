@@ -12,6 +12,7 @@
 #define RECTSYNC_NODE_DAEMON_NODE_H_
 
 #include <chrono>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -25,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "node/daemon/clock.h"
 #include "node/daemon/config.h"
+#include "node/record/keys.h"
 #include "node/record/trust.h"
 #include "node/store/store.h"
 #include "rectsync/v1/admin.pb.h"
@@ -54,6 +56,10 @@ class Node {
  public:
   // Creates DIR/node.key (0600) if absent; returns the public key.
   static absl::StatusOr<std::string> KeyGen(const std::string& data_dir);
+  // Creates DIR/node.key.next (0600) if absent, the key a rotation moves
+  // to; returns its public key. The node takes it over by itself once it
+  // holds an enrolment of its unit for that key (node_keys.cc).
+  static absl::StatusOr<std::string> KeyGenNext(const std::string& data_dir);
   // Initialises DIR as the root of a hierarchy: its key is the trust anchor,
   // and its first record is its own enrolment.
   static absl::Status InitRoot(const std::string& data_dir, const RootInit& init);
@@ -174,6 +180,20 @@ class Node {
                   const std::function<void(v1::LinkStatus*)>& update);
   absl::StatusOr<v1::SyncStatusReply> SyncStatus() const;
 
+  // --- Keys (node_keys.cc). ---
+
+  // At a unit above `request.unit()`: enrols its new key and revokes the
+  // keys it had from old_until, in one atomic append; returns the
+  // enrolment file for the unit (as Enroll does). FailedPrecondition if the
+  // unit is not enrolled here or the key is already one of its keys.
+  absl::StatusOr<v1::EnrollmentBundle> RotateKey(const v1::RotateKeyRequest& request);
+  // At a unit above `request.unit()`: revokes one of its keys (or all of
+  // them) from `from_ms`, one KeyRevoked record per key.
+  absl::StatusOr<v1::AppendBatchReply> RevokeKey(const v1::RevokeKeyRequest& request);
+  // Key history: every enrolment held of `unit` (or of this node's unit and
+  // the units below it), with expiry and revocation.
+  absl::StatusOr<v1::KeysReply> Keys(const v1::KeysRequest& request) const;
+
   // --- Offline bundles (bundle.proto; node_bundle.cc). ---
 
   // Upward (request.for_unit() empty): a bundle to this node's parent of
@@ -231,6 +251,15 @@ class Node {
   absl::Status CheckKnownIds(const v1::RecordBody& body) const;
   // The unit this node syncs with above it ("" at the root).
   std::string ParentUnit() const;
+  // The key this node signs with (swapped by a rotation; safe to call from
+  // any thread).
+  std::shared_ptr<const record::KeyPair> Key() const { return std::atomic_load(&key_); }
+  // If node.key.next waits and this node now holds an enrolment of its unit
+  // for it, makes it node.key (the old one kept as node.key.retired-<ms>)
+  // and signs with it from now on. Under write_mu_.
+  void TakeNextKeyLocked();
+  // KeyInfo of each enrolment of `unit` held.
+  void AddKeyInfo(const std::string& unit, std::vector<v1::KeyInfo>* out) const;
   // Bundle parts (node_bundle.cc).
   absl::StatusOr<v1::BundleBody> BundleUp(bool all);
   absl::StatusOr<v1::BundleBody> BundleDown(const std::string& child, v1::PullRequest cursor);
@@ -258,7 +287,8 @@ class Node {
   const NodeOptions options_;
   HybridClock clock_;
   std::unique_ptr<store::Store> store_;
-  std::unique_ptr<record::KeyPair> key_;
+  std::shared_ptr<const record::KeyPair> key_;          // Key(); replaced atomically
+  std::shared_ptr<const record::KeyPair> next_key_;     // node.key.next, guarded by write_mu_
   std::string unit_;
   mutable std::mutex write_mu_;
   record::TrustStore trust_;  // guarded by write_mu_

@@ -222,7 +222,7 @@ absl::StatusOr<v1::ExportBundleReply> Node::SealBundle(const v1::BundleBody& bod
   body.set_nonce(nonce);
   v1::SignedBundle sealed;
   sealed.set_body(body.SerializeAsString());
-  sealed.set_signature(key_->Sign(BundleMessage(sealed.body())));
+  sealed.set_signature(Key()->Sign(BundleMessage(sealed.body())));
   const std::string payload = sealed.SerializeAsString();
   v1::ExportBundleReply reply;
   reply.set_file(absl::StrCat(kMagic, store::EncodeU64(payload.size()), payload));

@@ -54,7 +54,7 @@ v1::Hello Node::MakeHello(const std::string& parent, const std::string& nonce) c
   h.set_parent(parent);
   h.set_time_ms(clock_.wall()->NowMillis());
   h.set_nonce(nonce);
-  h.set_signature(key_->Sign(HelloMessage(h)));
+  h.set_signature(Key()->Sign(HelloMessage(h)));
   h.set_advertise(options_.advertise.empty() ? options_.listen : options_.advertise);
   return h;
 }

@@ -228,7 +228,7 @@ absl::StatusOr<v1::PushReply> Node::IngestChainLocked(const std::string& pusher,
     // Enrolments take effect once stored. One that breaks a trust rule stays
     // in the log as evidence and grants nothing (DESIGN §4).
     for (const store::StoredRecord& r : fresh) {
-      if (r.decoded.body.has_unit_enrolled()) trust_.Admit(r.envelope, r.decoded).IgnoreError();
+      if (record::IsTrustRecord(r.decoded.body)) trust_.Admit(r.envelope, r.decoded).IgnoreError();
     }
     reply.set_stored(static_cast<uint32_t>(fresh.size()));
     head = store::Head{fresh.back().decoded.body.seq(), fresh.back().decoded.id,

@@ -205,14 +205,21 @@ absl::StatusOr<v1::VerifyReply> Node::Verify() const {
     const bool self_enrolment =
         r->body.has_unit_enrolled() && r->body.unit_enrolled().unit() == o;
     absl::Status s = self_enrolment ? trust.Admit(env, *r) : trust.CheckSignature(env, *r);
-    if (s.ok()) {
+    const record::Enrolment* revoked = s.ok() ? nullptr : trust.RevokedSigner(env, *r);
+    if (revoked != nullptr) {
+      v1::RevokedRecord* rr = reply.add_revoked();
+      rr->set_origin(o);
+      rr->set_seq(seq);
+      rr->set_id(r->id);
+      rr->set_reason(record::RevocationText(*revoked));
+    } else if (s.ok()) {
       vouch(seq);
     } else if (!sparse && s.code() == absl::StatusCode::kUnauthenticated) {
       unvouched.emplace_back(seq, std::string(s.message()));
     } else {
       return open = fail(o, seq, s.message());
     }
-    if (!self_enrolment && r->body.has_unit_enrolled()) {
+    if (!self_enrolment && record::IsTrustRecord(r->body)) {
       // An authentic enrolment that breaks a trust rule grants nothing and
       // stays as evidence, as at ingest (DESIGN §4).
       if (absl::Status a = trust.Admit(env, *r); !a.ok()) {
@@ -253,7 +260,7 @@ absl::StatusOr<v1::VerifyReply> Node::Verify() const {
 absl::StatusOr<v1::IdentityReply> Node::Identity() const {
   v1::IdentityReply reply;
   reply.set_unit(unit_);
-  reply.set_public_key(key_->public_key());
+  reply.set_public_key(Key()->public_key());
   {
     std::lock_guard<std::mutex> lock(write_mu_);
     reply.set_root_public_key(trust_.root_public_key());

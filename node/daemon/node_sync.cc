@@ -40,6 +40,7 @@ absl::StatusOr<bool> RecordConcerns(const store::Store& store, const v1::RecordB
   };
   switch (body.event_case()) {
     case v1::RecordBody::kUnitEnrolled: return related(body.unit_enrolled().unit());
+    case v1::RecordBody::kKeyRevoked: return related(body.key_revoked().unit());
     case v1::RecordBody::kInspectionOpened: return related(body.inspection_opened().inspected_unit());
     case v1::RecordBody::kFiguresReported:
       return InSubtree(body.figures_reported().unit(), subtree);
@@ -94,7 +95,7 @@ void Node::ObserveReceived(const record::DecodedRecord& r, store::Store::AppendE
 v1::SignedReceipt Node::SignReceipt(const v1::Receipt& receipt) const {
   v1::SignedReceipt out;
   out.set_body(receipt.SerializeAsString());
-  out.set_signature(key_->Sign(ReceiptMessage(out.body())));
+  out.set_signature(Key()->Sign(ReceiptMessage(out.body())));
   return out;
 }
 
@@ -267,7 +268,7 @@ absl::Status Node::IngestPull(const std::string& parent, const v1::PullBatch& ba
       if (frozen > 0 && r->body.seq() >= frozen) continue;
       // An enrolment signed by a trusted ancestor is admitted at once, so
       // that later records of the batch signed by the enrolled key verify.
-      if (r->body.has_unit_enrolled()) trust_.Admit(env, *r).IgnoreError();
+      if (record::IsTrustRecord(r->body)) trust_.Admit(env, *r).IgnoreError();
       ObserveReceived(*r, &extras);
       recs.push_back({env, *std::move(r)});
     }
@@ -279,6 +280,8 @@ absl::Status Node::IngestPull(const std::string& parent, const v1::PullBatch& ba
     extras.peer_puts.emplace_back(PullCursorKey(batch.origin()), store::EncodeU64(batch.scanned_to()));
     RETURN_IF_ERROR(store_->Append(recs, nullptr, extras));
     stored = recs.size();
+    // A new enrolment of this unit may be the one its next key waits for.
+    TakeNextKeyLocked();
   }
   if (stored_out != nullptr) *stored_out = static_cast<uint32_t>(stored);
   const int64_t now = clock_.wall()->NowMillis();
@@ -362,6 +365,14 @@ absl::StatusOr<v1::SyncStatusReply> Node::SyncStatus() const {
   }
   ASSIGN_OR_RETURN(uint64_t skewed, store_->CountIndex("k/"));
   reply.set_skewed_records(skewed);
+  std::set<std::string> units = {unit_};
+  for (const v1::LinkStatus& l : reply.links()) units.insert(l.peer());
+  std::vector<v1::KeyInfo> keys;
+  {
+    std::lock_guard<std::mutex> lock(write_mu_);
+    for (const std::string& u : units) AddKeyInfo(u, &keys);
+  }
+  for (v1::KeyInfo& k : keys) *reply.add_keys() = std::move(k);
   return reply;
 }
 
