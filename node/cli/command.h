@@ -77,6 +77,7 @@ std::unique_ptr<CommandGroup> AddWorkflowCommands(CLI::App& app, Session& sessio
 std::unique_ptr<CommandGroup> AddSummaryCommands(CLI::App& app, Session& session);   // figures summary reconcile
 std::unique_ptr<CommandGroup> AddLedgerCommands(CLI::App& app, Session& session);    // export report import
 std::unique_ptr<CommandGroup> AddBundleCommands(CLI::App& app, Session& session);    // bundle export|import
+std::unique_ptr<CommandGroup> AddKeyCommands(CLI::App& app, Session& session);       // key next|rotate|revoke|history
 
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 

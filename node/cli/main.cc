@@ -49,6 +49,7 @@ int Main(int argc, char** argv) {
   groups.push_back(AddSummaryCommands(app, session));
   groups.push_back(AddLedgerCommands(app, session));
   groups.push_back(AddBundleCommands(app, session));
+  groups.push_back(AddKeyCommands(app, session));
   AddUserCommands(app, &ctx.node_dir, &ctx.json, &session.action);
 
   try {

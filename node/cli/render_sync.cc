@@ -1,5 +1,6 @@
 #include "node/cli/render_sync.h"
 
+#include <ctime>
 #include <sstream>
 
 #include "node/record/keys.h"
@@ -18,6 +19,61 @@ std::string Ago(Lang lang, int64_t now_ms, int64_t then_ms) {
 }
 
 }  // namespace
+
+std::string MillisTime(int64_t ms) {
+  if (ms <= 0) return "—";
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+nlohmann::json KeysJson(const google::protobuf::RepeatedPtrField<v1::KeyInfo>& keys) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const v1::KeyInfo& k : keys) {
+    out.push_back({{"unit", k.unit()},
+                   {"public_key", record::ToHex(k.public_key())},
+                   {"valid_from_ms", k.valid_from_ms()},
+                   {"valid_until_ms", k.valid_until_ms()},
+                   {"enroller", k.enroller()},
+                   {"revoked_from_ms", k.revoked_from_ms()},
+                   {"revoked_by", k.revoked_by()},
+                   {"revoke_reason", k.revoke_reason()},
+                   {"in_use", k.in_use()}});
+  }
+  return out;
+}
+
+std::string RenderKeys(Lang lang, const google::protobuf::RepeatedPtrField<v1::KeyInfo>& keys, int64_t now_ms,
+                       const std::string& indent) {
+  const bool zh = lang == Lang::kZh;
+  std::ostringstream o;
+  std::string unit;
+  for (const v1::KeyInfo& k : keys) {
+    if (k.unit() != unit) {
+      unit = k.unit();
+      o << indent << unit << "\n";
+    }
+    const bool revoked = k.revoked_from_ms() > 0 && k.revoked_from_ms() <= now_ms;
+    const bool expired = k.valid_until_ms() > 0 && k.valid_until_ms() <= now_ms;
+    const char* state = revoked   ? (zh ? "已吊销" : "revoked")
+                        : expired ? (zh ? "已过期" : "expired")
+                                  : (zh ? "有效" : "valid");
+    o << indent << "  " << record::ToHex(k.public_key()).substr(0, 16) << "  " << state
+      << (k.in_use() ? (zh ? " (本节点正在使用)" : " (this node signs with it)") : "") << "\n"
+      << indent << "    " << (zh ? "自 " : "from ") << MillisTime(k.valid_from_ms());
+    if (k.valid_until_ms() > 0) o << (zh ? " 至 " : " until ") << MillisTime(k.valid_until_ms());
+    o << (zh ? " · 入网单位 " : " · enrolled by ") << k.enroller() << "\n";
+    if (k.revoked_from_ms() > 0) {
+      o << indent << "    " << (zh ? "吊销自 " : "revoked from ") << MillisTime(k.revoked_from_ms())
+        << (zh ? " · 由 " : " · by ") << k.revoked_by() << (zh ? " · 原因: " : " · reason: ")
+        << k.revoke_reason() << "\n";
+    }
+  }
+  return o.str();
+}
 
 nlohmann::json SyncStatusJson(const v1::SyncStatusReply& s) {
   nlohmann::json links = nlohmann::json::array();
@@ -45,7 +101,7 @@ nlohmann::json SyncStatusJson(const v1::SyncStatusReply& s) {
                      {"other_id", record::ToHex(f.other_id())}});
   }
   return {{"unit", s.unit()}, {"now_ms", s.now_ms()},   {"links", links},
-          {"forks", forks},   {"skewed_records", s.skewed_records()}};
+          {"forks", forks},   {"skewed_records", s.skewed_records()}, {"keys", KeysJson(s.keys())}};
 }
 
 std::string RenderSyncStatus(Lang lang, const v1::SyncStatusReply& s) {
@@ -90,6 +146,10 @@ std::string RenderSyncStatus(Lang lang, const v1::SyncStatusReply& s) {
   if (s.skewed_records() > 0) {
     o << "  " << (zh ? "时钟超前记录: " : "records stamped ahead of the clock: ") << s.skewed_records()
       << "\n";
+  }
+  if (!s.keys().empty()) {
+    o << (zh ? "  密钥(本单位与各链路单位):\n" : "  keys (this unit and each linked unit):\n")
+      << RenderKeys(lang, s.keys(), s.now_ms(), "    ");
   }
   return o.str();
 }

@@ -195,7 +195,17 @@ absl::StatusOr<v1::KeysReply> Node::Keys(const v1::KeysRequest& req) const {
 }
 
 void Node::TakeNextKeyLocked() {
-  if (!next_key_) return;
+  if (!next_key_) {
+    // `rectsync key next` may have written it while this daemon ran.
+    const std::string path = NextKeyPath(options_);
+    if (!std::filesystem::exists(path)) return;
+    absl::StatusOr<record::KeyPair> next = record::KeyPair::Load(path);
+    if (!next.ok()) {
+      spdlog::error("key rotation: {}: {}", path, next.status().ToString());
+      return;
+    }
+    next_key_ = std::make_shared<const record::KeyPair>(*std::move(next));
+  }
   bool enrolled = false;
   for (const record::Enrolment& e : trust_.EnrolmentsOf(unit_)) enrolled = enrolled || e.public_key == next_key_->public_key();
   if (!enrolled) return;

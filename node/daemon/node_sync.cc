@@ -101,19 +101,27 @@ v1::SignedReceipt Node::SignReceipt(const v1::Receipt& receipt) const {
 
 absl::StatusOr<v1::Receipt> Node::CheckReceipt(const std::string& parent,
                                                const v1::SignedReceipt& sr) {
-  std::string key;
+  // Any key of the parent usable now: after a rotation the parent signs
+  // with its new key while the old one is still accepted until its stated
+  // time; a revoked or expired key is not.
+  std::vector<std::string> keys;
   {
     std::lock_guard<std::mutex> lock(write_mu_);
-    const record::Enrolment* e = trust_.Find(parent);
-    if (e == nullptr) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("parent \"", parent, "\" is not enrolled in this node's trust chain"));
+    absl::StatusOr<std::vector<const record::Enrolment*>> current =
+        trust_.Current(parent, clock_.wall()->NowMillis(), options_.enrolment_grace_ms, options_.max_clock_skew_ms);
+    if (!current.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat("receipt from parent \"", parent, "\": ",
+                                                        current.status().message()));
     }
-    key = e->public_key;
+    for (const record::Enrolment* e : *current) keys.push_back(e->public_key);
   }
-  if (!record::VerifySignature(key, ReceiptMessage(sr.body()), sr.signature())) {
+  bool signed_ok = false;
+  for (const std::string& key : keys) {
+    signed_ok = signed_ok || record::VerifySignature(key, ReceiptMessage(sr.body()), sr.signature());
+  }
+  if (!signed_ok) {
     return absl::UnauthenticatedError(
-        absl::StrCat("receipt signature does not verify under the key of \"", parent, "\""));
+        absl::StrCat("receipt signature does not verify under a current key of \"", parent, "\""));
   }
   v1::Receipt r;
   if (!r.ParseFromString(sr.body())) return absl::InvalidArgumentError("receipt body does not parse");
@@ -236,6 +244,7 @@ absl::Status Node::IngestPull(const std::string& parent, const v1::PullBatch& ba
     }
     ASSIGN_OR_RETURN(uint64_t frozen, store_->FrozenAt(batch.origin()));
     std::vector<store::StoredRecord> recs;
+    bool own_enrolment = false;
     store::Store::AppendExtras extras;
     extras.sparse = true;
     uint64_t last_seq = 0;
@@ -269,6 +278,7 @@ absl::Status Node::IngestPull(const std::string& parent, const v1::PullBatch& ba
       // An enrolment signed by a trusted ancestor is admitted at once, so
       // that later records of the batch signed by the enrolled key verify.
       if (record::IsTrustRecord(r->body)) trust_.Admit(env, *r).IgnoreError();
+      own_enrolment = own_enrolment || (r->body.has_unit_enrolled() && r->body.unit_enrolled().unit() == unit_);
       ObserveReceived(*r, &extras);
       recs.push_back({env, *std::move(r)});
     }
@@ -281,7 +291,7 @@ absl::Status Node::IngestPull(const std::string& parent, const v1::PullBatch& ba
     RETURN_IF_ERROR(store_->Append(recs, nullptr, extras));
     stored = recs.size();
     // A new enrolment of this unit may be the one its next key waits for.
-    TakeNextKeyLocked();
+    if (own_enrolment) TakeNextKeyLocked();
   }
   if (stored_out != nullptr) *stored_out = static_cast<uint32_t>(stored);
   const int64_t now = clock_.wall()->NowMillis();

@@ -54,7 +54,7 @@ absl::Status CheckNotExpired(const Enrolment& e, int64_t now_ms, int64_t grace_m
       "the enrolment of \"", e.unit, "\" expired at ", Utc(e.valid_until_ms), " (grace ",
       grace_ms / 1000, " s, so nothing signed under it is taken after ",
       Utc(AcceptedUntil(e, grace_ms)), "); ask \"", e.enroller,
-      "\" to enrol it again (rectsync enrol) and install the new bundle"));
+      "\" to enrol it again (rectsync enroll) and install the new bundle"));
 }
 
 TrustStore::TrustStore(std::string root_public_key) : root_public_key_(std::move(root_public_key)) {}

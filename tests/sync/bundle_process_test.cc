@@ -20,22 +20,6 @@
 namespace rectsync::testing {
 namespace {
 
-struct Ran {
-  int code = -1;
-  std::string out;  // stdout and stderr together
-};
-
-Ran Shell(const std::string& cmd) {
-  Ran r;
-  FILE* p = ::popen(absl::StrCat(cmd, " 2>&1").c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  for (size_t n; (n = std::fread(buf, 1, sizeof(buf), p)) > 0;) r.out.append(buf, n);
-  const int rc = ::pclose(p);
-  r.code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  return r;
-}
-
 std::string Slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream s;
@@ -44,19 +28,6 @@ std::string Slurp(const std::string& path) {
 }
 void Spit(const std::string& path, const std::string& data) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << data;
-}
-
-uint64_t HeadAt(cli::NodeClient& c, const std::string& origin) {
-  v1::SummaryRequest req;
-  req.set_unit(origin);
-  req.set_frontier(true);
-  auto got = cli::Call(&v1::Admin::Stub::GetSummary, c.admin(), req);
-  EXPECT_TRUE(got.ok()) << got.status();
-  if (!got.ok()) return 0;
-  for (const v1::FrontierEntry& f : got->frontier()) {
-    if (f.origin() == origin) return f.seq();
-  }
-  return 0;
 }
 
 std::map<std::string, int64_t> ByStatus(const v1::Summary& s) {
@@ -71,10 +42,8 @@ class BundleTest : public ::testing::Test {
     files_ = c_.root_dir() + "/stick";
     ASSERT_EQ(Shell("mkdir -p " + files_).code, 0);
   }
-  // `rectsync` on `unit`'s node, as officer `author`.
   Ran Cli(const std::string& unit, const std::string& args, const std::string& author = "officer") {
-    return Shell(absl::StrCat(RECTSYNC_CLI_PATH, " --lang en --author ", author, " --node ",
-                              c_.member(unit).dir, " ", args));
+    return c_.Cli(unit, args, author);
   }
   Ran MustCli(const std::string& unit, const std::string& args, const std::string& author = "officer") {
     Ran r = Cli(unit, args, author);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -199,6 +200,35 @@ v1::PushReply PushOneBatch(v1::Sync::Stub* stub, const v1::Hello& hello,
     EXPECT_TRUE(s.ok()) << s.error_message();
   }
   return reply;
+}
+
+Ran Shell(const std::string& cmd) {
+  Ran r;
+  FILE* p = ::popen(absl::StrCat(cmd, " 2>&1").c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[4096];
+  for (size_t n; (n = std::fread(buf, 1, sizeof(buf), p)) > 0;) r.out.append(buf, n);
+  const int rc = ::pclose(p);
+  r.code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  return r;
+}
+
+Ran Cluster::Cli(const std::string& unit, const std::string& args, const std::string& author) {
+  return Shell(absl::StrCat(RECTSYNC_CLI_PATH, " --lang en --author ", author, " --node ", member(unit).dir, " ",
+                            args));
+}
+
+uint64_t HeadAt(cli::NodeClient& c, const std::string& origin) {
+  v1::SummaryRequest req;
+  req.set_unit(origin);
+  req.set_frontier(true);
+  auto got = cli::Call(&v1::Admin::Stub::GetSummary, c.admin(), req);
+  EXPECT_TRUE(got.ok()) << got.status();
+  if (!got.ok()) return 0;
+  for (const v1::FrontierEntry& f : got->frontier()) {
+    if (f.origin() == origin) return f.seq();
+  }
+  return 0;
 }
 
 bool WaitFor(const std::function<bool()>& done, int timeout_ms) {

@@ -50,6 +50,9 @@ class Cluster {
   // Opens the member's store in-process (its daemon must be down).
   std::unique_ptr<node::Node> OpenNode(const std::string& unit);
 
+  // `rectsync` on the member's node, as officer `author` (English output).
+  struct Ran Cli(const std::string& unit, const std::string& args, const std::string& author = "officer");
+
   Member& member(const std::string& unit) { return members_.at(unit); }
   // The enrolment file the member was initialised from (DIR.enrollment).
   std::string EnrollmentFile(const std::string& unit) const { return members_.at(unit).dir + ".enrollment"; }
@@ -69,6 +72,16 @@ inline constexpr char kVillage2[] = "3201/320115/320115003/002";
 // Adds that chain to `c` (not started); villages get a public port when
 // `villages_listen`.
 void BuildChain(Cluster& c, bool villages_listen = false);
+
+// A command's exit code and its stdout and stderr together.
+struct Ran {
+  int code = -1;
+  std::string out;
+};
+Ran Shell(const std::string& cmd);
+
+// The head seq of `origin` as the node behind `c` holds it (0: none).
+uint64_t HeadAt(cli::NodeClient& c, const std::string& origin);
 
 // Polls `done` every 20 ms until it is true or `timeout_ms` passes.
 bool WaitFor(const std::function<bool()>& done, int timeout_ms = 20000);
