@@ -199,7 +199,15 @@ absl::Status SyncClient::PushOnce() {
         }
       }
     }
-    if (head.seq > parent_seq) work.push_back({origin, parent_seq + 1, head.seq});
+    if (head.seq > parent_seq) {
+      work.push_back({origin, parent_seq + 1, head.seq});
+    } else if (head.seq > 0) {
+      // The parent holds it all, but this node has no receipt for it (one
+      // lost with a dropped reply, or refused because the parent had just
+      // changed key): send the last record again for a fresh receipt.
+      ASSIGN_OR_RETURN(uint64_t receipted, Receipted(origin));
+      if (receipted < head.seq) work.push_back({origin, head.seq, head.seq});
+    }
   }
   if (work.empty()) {
     RETURN_IF_ERROR(ReportForks(frozen));
@@ -247,6 +255,7 @@ absl::Status SyncClient::PushOnce() {
     }
     RETURN_IF_ERROR(node_->store()->PutPeer(ReceiptKey(parent_, f.origin),
                                             reply.receipt().SerializeAsString()));
+    receipted_[f.origin] = receipt.seq();
     sent += reply.stored();
     return absl::OkStatus();
   };
@@ -290,6 +299,16 @@ absl::Status SyncClient::PushOnce() {
   if (!result.ok()) return result;
   if (!gs.ok()) return Annotate(gs, "push");
   return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> SyncClient::Receipted(const std::string& origin) {
+  if (auto it = receipted_.find(origin); it != receipted_.end()) return it->second;
+  ASSIGN_OR_RETURN(std::optional<std::string> held, node_->store()->GetPeer(ReceiptKey(parent_, origin)));
+  v1::SignedReceipt sr;
+  v1::Receipt r;
+  const uint64_t seq = held && sr.ParseFromString(*held) && r.ParseFromString(sr.body()) ? r.seq() : 0;
+  receipted_[origin] = seq;
+  return seq;
 }
 
 absl::StatusOr<uint64_t> SyncClient::RestoreFromParent() {

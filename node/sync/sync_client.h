@@ -80,6 +80,9 @@ class SyncClient {
   int64_t last_attest_ms_ = 0;                // push thread only
   uint64_t attested_sent_seq_ = 0;            // push thread only
   std::map<std::string, uint64_t> relayed_;   // push thread only: attestations sent up
+  std::map<std::string, uint64_t> receipted_; // push thread only: origin -> seq of the receipt held
+  // The seq of the parent's latest receipt held for `origin` (0: none).
+  absl::StatusOr<uint64_t> Receipted(const std::string& origin);
   absl::Status RelayAttestations();
   // A hello for one call to the parent, over a nonce it issued (Challenge).
   absl::StatusOr<v1::Hello> Hello();
