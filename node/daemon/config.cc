@@ -40,6 +40,7 @@ absl::StatusOr<NodeOptions> LoadConfig(const std::string& path) {
   for (const auto& [key, value] : t) {
     static const char* kKnown[] = {"unit", "yellow_days", "sync_writes", "max_clock_skew_ms",
                                    "admin_socket", "listen", "parent", "parent_unit",
+                                   "failover", "failover_unit", "failover_after_ms",
                                    "plaintext", "tls_cert", "tls_key", "tls_ca",
                                    "push_interval_ms", "pull_wait_ms", "backoff_min_ms",
                                    "backoff_max_ms", "batch_records", "max_message_mb",
@@ -99,6 +100,9 @@ absl::StatusOr<NodeOptions> LoadConfig(const std::string& path) {
   if (o.uplink != "full" && o.uplink != "summary") return bad("uplink", "must be \"full\" or \"summary\"");
   RETURN_IF_ERROR(num("attest_interval_ms", 0, 86400000, &o.attest_interval_ms));
   RETURN_IF_ERROR(str("parent_unit", &o.parent_unit));
+  RETURN_IF_ERROR(str("failover", &o.failover));
+  RETURN_IF_ERROR(str("failover_unit", &o.failover_unit));
+  RETURN_IF_ERROR(num("failover_after_ms", 1000, 7LL * 86400000, &o.failover_after_ms));
   RETURN_IF_ERROR(str("tls_cert", &o.tls_cert));
   RETURN_IF_ERROR(str("tls_key", &o.tls_key));
   RETURN_IF_ERROR(str("tls_ca", &o.tls_ca));
@@ -127,6 +131,20 @@ absl::StatusOr<NodeOptions> LoadConfig(const std::string& path) {
     o.parent_unit = aggregator::ParentUnit(o.unit);
     if (o.parent_unit.empty()) return bad("parent", "is set but this unit is a root");
   }
+  if (!o.failover.empty() && o.parent.empty()) return bad("failover", "is set but parent is not");
+  if (!o.failover_unit.empty() && o.failover.empty()) return bad("failover_unit", "is set but failover is not");
+  if (!o.failover.empty()) {
+    if (o.failover_unit.empty()) {
+      o.failover_unit = aggregator::ParentUnit(o.parent_unit);
+      if (o.failover_unit.empty()) return bad("failover", "is set but the parent is the root: there is no unit above it");
+    }
+    if (absl::Status s = aggregator::ValidateUnitId(o.failover_unit, "failover_unit"); !s.ok()) {
+      return bad("failover_unit", s.message());
+    }
+    if (!aggregator::StrictlyBelow(o.parent_unit, o.failover_unit)) {
+      return bad("failover_unit", absl::StrCat("\"", o.failover_unit, "\" is not above the parent \"", o.parent_unit, "\""));
+    }
+  }
   const bool tls = !o.tls_cert.empty() || !o.tls_key.empty() || !o.tls_ca.empty();
   if (tls && (o.tls_cert.empty() || o.tls_key.empty() || o.tls_ca.empty())) {
     return bad("tls_cert", "tls_cert, tls_key and tls_ca must be set together");
@@ -136,9 +154,9 @@ absl::StatusOr<NodeOptions> LoadConfig(const std::string& path) {
     if (!o.plaintext) {
       return bad("listen", "needs TLS (tls_cert, tls_key, tls_ca) or an explicit plaintext = true");
     }
-    for (const std::string* addr : {&o.listen, &o.parent}) {
+    for (const std::string* addr : {&o.listen, &o.parent, &o.failover}) {
       if (!addr->empty() && !IsLoopback(*addr)) {
-        return bad(addr == &o.listen ? "listen" : "parent",
+        return bad(addr == &o.listen ? "listen" : addr == &o.parent ? "parent" : "failover",
                    absl::StrCat("\"", *addr, "\" is not a loopback address; plaintext is loopback-only"));
       }
     }
@@ -191,6 +209,9 @@ absl::Status WriteConfig(const NodeOptions& o) {
   num("console_stale_after_ms", o.console_stale_after_ms, d.console_stale_after_ms);
   str("parent", o.parent, d.parent);
   if (o.parent_unit != aggregator::ParentUnit(o.unit)) str("parent_unit", o.parent_unit, d.parent_unit);
+  str("failover", o.failover, d.failover);
+  if (o.failover_unit != aggregator::ParentUnit(o.parent_unit)) str("failover_unit", o.failover_unit, d.failover_unit);
+  num("failover_after_ms", o.failover_after_ms, d.failover_after_ms);
   if (o.plaintext) t.insert("plaintext", true);
   str("tls_cert", o.tls_cert, d.tls_cert);
   str("tls_key", o.tls_key, d.tls_key);

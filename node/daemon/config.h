@@ -57,6 +57,13 @@ struct NodeOptions {
   std::string parent;
   // The parent's unit id. Default: this unit's parent in the id path.
   std::string parent_unit;
+  // Failover (DESIGN §7): the address of the next upstream, usually the
+  // parent's parent, which this node pushes to and pulls from while the
+  // parent has been unreachable for failover_after_ms ("" = none).
+  std::string failover;
+  // Its unit id. Default: the parent unit's parent in the id path.
+  std::string failover_unit;
+  int64_t failover_after_ms = 10LL * 60 * 1000;
   // Transport security. With tls_cert/tls_key (and tls_ca to check the peer)
   // set, both the server and the parent link use TLS with client
   // certificates. Otherwise `plaintext = true` must be set explicitly, and is
