@@ -91,7 +91,8 @@ nlohmann::json SyncStatusJson(const v1::SyncStatusReply& s) {
                      {"pending", l.pending()},
                      {"lag_ms", l.lag_ms()},
                      {"bundles", l.bundles()},
-                     {"last_bundle_ms", l.last_bundle_ms()}});
+                     {"last_bundle_ms", l.last_bundle_ms()},
+                     {"failover", l.failover()}});
   }
   nlohmann::json forks = nlohmann::json::array();
   for (const v1::ForkInfo& f : s.forks()) {
@@ -111,7 +112,10 @@ std::string RenderSyncStatus(Lang lang, const v1::SyncStatusReply& s) {
   if (s.links().empty()) o << (zh ? "  (尚无同步链路)\n" : "  (no sync links yet)\n");
   for (const v1::LinkStatus& l : s.links()) {
     const bool up = l.direction() == "parent";
-    o << "  " << (up ? (zh ? "上级 " : "parent ") : (zh ? "下级 " : "child  ")) << l.peer();
+    o << "  "
+      << (up ? (l.failover() ? (zh ? "备用上级 " : "failover parent ") : (zh ? "上级 " : "parent "))
+             : (zh ? "下级 " : "child  "))
+      << l.peer();
     if (!l.address().empty()) o << " @ " << l.address();
     o << "\n    " << (zh ? "最近联系: " : "last contact: ") << Ago(lang, s.now_ms(), l.last_contact_ms())
       << (zh ? " | 最近成功: " : " | last success: ") << Ago(lang, s.now_ms(), l.last_success_ms());

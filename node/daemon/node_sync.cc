@@ -158,15 +158,18 @@ absl::StatusOr<std::vector<v1::PullBatch>> Node::CollectPull(
       total += forks.forks_size();
       out.push_back(std::move(forks));
     }
-    // Only this node's ancestors and itself write records that concern a
-    // child from outside its subtree (a sibling's would be authority
-    // violations). Root first, so enrolments arrive before what they sign.
-    std::vector<std::string> origins = aggregator::SelfAndAncestors(unit_);
+    // Only the child's ancestors write records that concern it from
+    // outside its subtree (a sibling's would be authority violations): for
+    // a direct child, this node and its ancestors; for a grandchild that
+    // failed over here, also the units between. Root first, so enrolments
+    // arrive before what they sign. Of this node and units below it every
+    // record is held; of those above, what was pulled.
+    std::vector<std::string> origins = aggregator::SelfAndAncestors(aggregator::ParentUnit(child));
     std::reverse(origins.begin(), origins.end());
     for (const std::string& origin : origins) {
       if (total >= limit) break;
       uint64_t scanned_to = 0;
-      if (origin == unit_) {
+      if (InSubtree(origin, unit_)) {
         ASSIGN_OR_RETURN(store::Head h, store_->GetHead(origin));
         scanned_to = h.seq;
       } else {

@@ -113,6 +113,19 @@ int main(int argc, char** argv) {
     spdlog::info("rectsyncd {} syncing with {} at {}", (*node)->unit(), options->parent_unit,
                  options->parent);
   }
+  std::unique_ptr<rectsync::sync::SyncClient> failover_client;
+  if (sync_client != nullptr && !options->failover.empty()) {
+    auto client = rectsync::sync::SyncClient::CreateFailover((*node).get(), sync_client.get());
+    if (!client.ok()) {
+      std::fprintf(stderr, "rectsyncd: %s\n", std::string(client.status().message()).c_str());
+      return 1;
+    }
+    failover_client = *std::move(client);
+    failover_client->Start();
+    spdlog::info("rectsyncd {} fails over to {} at {} after {} s without {}", (*node)->unit(),
+                 options->failover_unit, options->failover, options->failover_after_ms / 1000,
+                 options->parent_unit);
+  }
   // The officers' web console, when configured.
   std::unique_ptr<rectsync::console::Console> console;
   if (!options->console_listen.empty()) {
@@ -132,6 +145,7 @@ int main(int argc, char** argv) {
     int sig = 0;
     sigwait(&signals, &sig);
     spdlog::info("signal {}: shutting down", sig);
+    if (failover_client) failover_client->Stop();
     if (sync_client) sync_client->Stop();
     sync_service.Stop();
     if (public_server) public_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
@@ -140,6 +154,7 @@ int main(int argc, char** argv) {
   server->Wait();
   stopper.join();
   console.reset();
+  failover_client.reset();  // before the parent link it watches
   sync_client.reset();
   if (public_server) public_server->Wait();
   node->reset();  // flushes and closes the store before exit

@@ -35,20 +35,42 @@ absl::StatusOr<std::unique_ptr<SyncClient>> SyncClient::Create(node::Node* node)
   if (o.parent.empty()) return absl::FailedPreconditionError("parent: no parent address configured");
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> creds, ChannelCredentials(o));
   auto channel = grpc::CreateCustomChannel(o.parent, creds, ChannelArgs(o));
-  return std::unique_ptr<SyncClient>(new SyncClient(node, std::move(channel)));
+  return std::unique_ptr<SyncClient>(new SyncClient(node, std::move(channel), o.parent, o.parent_unit, nullptr));
 }
 
-SyncClient::SyncClient(node::Node* node, std::shared_ptr<grpc::Channel> channel)
+absl::StatusOr<std::unique_ptr<SyncClient>> SyncClient::CreateFailover(node::Node* node, const SyncClient* primary) {
+  const node::NodeOptions& o = node->options();
+  if (o.failover.empty()) return absl::FailedPreconditionError("failover: no failover address configured");
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> creds, ChannelCredentials(o));
+  auto channel = grpc::CreateCustomChannel(o.failover, creds, ChannelArgs(o));
+  return std::unique_ptr<SyncClient>(
+      new SyncClient(node, std::move(channel), o.failover, o.failover_unit, primary));
+}
+
+SyncClient::SyncClient(node::Node* node, std::shared_ptr<grpc::Channel> channel, std::string address,
+                       std::string parent, const SyncClient* primary)
     : node_(node),
       options_(node->options()),
-      parent_(node->options().parent_unit),
+      address_(std::move(address)),
+      parent_(std::move(parent)),
+      primary_(primary),
       channel_(std::move(channel)),
       stub_(v1::Sync::NewStub(channel_)),
       rng_(std::random_device{}()) {}
 
+int64_t SyncClient::UnreachableForMs() const {
+  return node_->NowMillis() - std::max(started_ms_.load(), last_success_ms_.load());
+}
+
+bool SyncClient::Active() const {
+  return primary_ == nullptr ||
+         (primary_->started_ms_.load() > 0 && primary_->UnreachableForMs() >= options_.failover_after_ms);
+}
+
 SyncClient::~SyncClient() { Stop(); }
 
 void SyncClient::Start() {
+  started_ms_ = node_->NowMillis();
   push_thread_ = std::thread([this] { PushLoop(); });
   pull_thread_ = std::thread([this] { PullLoop(); });
 }
@@ -88,8 +110,10 @@ std::unique_ptr<grpc::ClientContext> SyncClient::NewContext(int64_t timeout_ms) 
 
 void SyncClient::NoteResult(const absl::Status& s) {
   const int64_t now = node_->NowMillis();
+  if (s.ok()) last_success_ms_ = now;
   node_->UpdateLink("parent", parent_, [&](v1::LinkStatus* l) {
-    l->set_address(options_.parent);
+    l->set_address(address_);
+    l->set_failover(primary_ != nullptr);
     if (s.ok()) {
       l->set_last_contact_ms(now);
       l->set_last_success_ms(now);
@@ -106,12 +130,24 @@ void SyncClient::NoteResult(const absl::Status& s) {
 
 void SyncClient::PushLoop() {
   int failures = 0;
+  bool was_active = false;
   while (!stopping_) {
+    if (!Active()) {
+      if (was_active) spdlog::info("parent {} reachable again: failover to {} stops", options_.parent_unit, parent_);
+      was_active = false;
+      if (!Sleep(std::min<int64_t>(options_.push_interval_ms, 1000))) break;
+      continue;
+    }
+    if (primary_ != nullptr && !was_active) {
+      spdlog::warn("parent {} unreachable for {} s: syncing with {} ({}) instead", options_.parent_unit,
+                   primary_->UnreachableForMs() / 1000, parent_, address_);
+    }
+    was_active = true;
     const uint64_t seen = node_->changes();
     absl::Status s = options_.uplink == "summary" ? AttestOnce() : PushOnce();
     NoteResult(s);
     if (!s.ok()) {
-      if (failures == 0) spdlog::warn("push to {} ({}): {}", parent_, options_.parent, std::string(s.message()));
+      if (failures == 0) spdlog::warn("push to {} ({}): {}", parent_, address_, std::string(s.message()));
       if (!Sleep(Backoff(failures++))) break;
       continue;
     }
@@ -119,7 +155,7 @@ void SyncClient::PushLoop() {
     // Attest this subtree's summary when it changed (DESIGN §8); the new
     // record wakes this loop and goes up in the next round.
     const int64_t now = node_->NowMillis();
-    if (options_.uplink == "full" && options_.attest_interval_ms > 0 &&
+    if (primary_ == nullptr && options_.uplink == "full" && options_.attest_interval_ms > 0 &&
         now - last_attest_ms_ >= options_.attest_interval_ms) {
       last_attest_ms_ = now;
       auto attested = node_->Attest("rectsyncd");
@@ -129,7 +165,7 @@ void SyncClient::PushLoop() {
     // Idle until something is written here or a heartbeat is due.
     const auto until = std::chrono::steady_clock::now() +
                        std::chrono::milliseconds(options_.push_interval_ms);
-    while (!stopping_ && std::chrono::steady_clock::now() < until) {
+    while (!stopping_ && std::chrono::steady_clock::now() < until && Active()) {
       if (node_->WaitForChange(seen, std::chrono::milliseconds(100)) != seen) break;
     }
   }
@@ -138,11 +174,15 @@ void SyncClient::PushLoop() {
 void SyncClient::PullLoop() {
   int failures = 0;
   while (!stopping_) {
+    if (!Active()) {
+      if (!Sleep(std::min<int64_t>(options_.push_interval_ms, 1000))) break;
+      continue;
+    }
     absl::Status s = PullOnce(options_.pull_wait_ms);
     if (stopping_) break;
     if (!s.ok()) {
       NoteResult(s);
-      if (failures == 0) spdlog::warn("pull from {} ({}): {}", parent_, options_.parent, std::string(s.message()));
+      if (failures == 0) spdlog::warn("pull from {} ({}): {}", parent_, address_, std::string(s.message()));
       if (!Sleep(Backoff(failures++))) break;
       continue;
     }
@@ -173,12 +213,19 @@ absl::Status SyncClient::PushOnce() {
     uint64_t to;
   };
   std::vector<Work> work;
+  std::map<std::string, uint64_t> behind;
   ASSIGN_OR_RETURN(auto heads, node_->store()->HeadsUnder(me));
   for (const auto& [origin, head] : heads) {
     if (frozen.count(origin)) continue;
     uint64_t parent_seq = 0;
     if (auto it = held.find(origin); it != held.end()) {
       parent_seq = it->second->seq();
+      if (parent_seq > head.seq && origin != me) {
+        // A log of a unit below that the parent holds more of: its
+        // children failed over to the parent while this node was down.
+        behind[origin] = head.seq;
+        continue;
+      }
       if (parent_seq > head.seq) {
         // The parent holds more of this log than this node does: its disk
         // was lost or an old copy restored. Writing on would fork.
@@ -209,6 +256,7 @@ absl::Status SyncClient::PushOnce() {
       if (receipted < head.seq) work.push_back({origin, head.seq, head.seq});
     }
   }
+  if (!behind.empty()) RETURN_IF_ERROR(CatchUp(behind));
   if (work.empty()) {
     RETURN_IF_ERROR(ReportForks(frozen));
     return RelayAttestations();
@@ -309,6 +357,39 @@ absl::StatusOr<uint64_t> SyncClient::Receipted(const std::string& origin) {
   const uint64_t seq = held && sr.ParseFromString(*held) && r.ParseFromString(sr.body()) ? r.seq() : 0;
   receipted_[origin] = seq;
   return seq;
+}
+
+absl::Status SyncClient::CatchUp(const std::map<std::string, uint64_t>& behind) {
+  v1::RestoreRequest req;
+  ASSIGN_OR_RETURN(*req.mutable_hello(), Hello());
+  for (const auto& [origin, seq] : behind) {
+    v1::FrontierEntry* e = req.add_after();
+    e->set_origin(origin);
+    e->set_seq(seq);
+  }
+  auto ctx = NewContext(options_.call_timeout_ms * 4);
+  auto reader = stub_->Restore(ctx.get(), req);
+  v1::PullBatch batch;
+  uint64_t taken = 0;
+  absl::Status ingest;
+  while (reader->Read(&batch)) {
+    ingest = node_->IngestRestored(batch);
+    if (!ingest.ok()) {
+      ctx->TryCancel();
+      break;
+    }
+    taken += batch.records_size();
+  }
+  grpc::Status gs = reader->Finish();
+  if (taken > 0) {
+    spdlog::info("caught up {} records of {} origin(s) below from {}", taken, behind.size(), parent_);
+    node_->UpdateLink("parent", parent_, [&](v1::LinkStatus* l) {
+      l->set_records_received(l->records_received() + taken);
+    });
+  }
+  RETURN_IF_ERROR(ingest);
+  if (!gs.ok()) return Annotate(gs, "catch-up");
+  return absl::OkStatus();
 }
 
 absl::StatusOr<uint64_t> SyncClient::RestoreFromParent() {

@@ -32,6 +32,14 @@ class SyncClient {
  public:
   // Node must outlive the client. options.parent must be set.
   static absl::StatusOr<std::unique_ptr<SyncClient>> Create(node::Node* node);
+  // The failover link (options.failover, DESIGN §7): the same rounds with
+  // the next upstream, run only while `primary` has had no successful round
+  // for options.failover_after_ms. `primary` must outlive it.
+  static absl::StatusOr<std::unique_ptr<SyncClient>> CreateFailover(node::Node* node, const SyncClient* primary);
+
+  // How long this link has gone without a successful round (counted from
+  // Start when there has been none).
+  int64_t UnreachableForMs() const;
   ~SyncClient();
   SyncClient(const SyncClient&) = delete;
   SyncClient& operator=(const SyncClient&) = delete;
@@ -57,7 +65,15 @@ class SyncClient {
   absl::StatusOr<uint64_t> RestoreFromParent();
 
  private:
-  SyncClient(node::Node* node, std::shared_ptr<grpc::Channel> channel);
+  SyncClient(node::Node* node, std::shared_ptr<grpc::Channel> channel, std::string address, std::string parent,
+             const SyncClient* primary);
+  // True when this link should run a round now: always for the parent
+  // link; for the failover link, while the parent is unreachable.
+  bool Active() const;
+  // Fetches the records of units below this node that the parent holds
+  // more of (`behind`: origin -> the seq held here), as their children
+  // pushed them there while this node was down.
+  absl::Status CatchUp(const std::map<std::string, uint64_t>& behind);
   void PushLoop();
   void PullLoop();
   // Sleeps up to `ms` or until Stop(). Returns false when stopping.
@@ -68,7 +84,11 @@ class SyncClient {
 
   node::Node* node_;
   const node::NodeOptions& options_;
+  const std::string address_;
   const std::string parent_;
+  const SyncClient* const primary_;  // null for the parent link
+  std::atomic<int64_t> started_ms_{0};
+  std::atomic<int64_t> last_success_ms_{0};
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Sync::Stub> stub_;
 

@@ -1,6 +1,9 @@
 #include "node/sync/sync_service.h"
 
+#include <map>
+
 #include "absl/strings/str_cat.h"
+#include "aggregator/unit_id.h"
 #include "node/daemon/admin_service.h"
 
 namespace rectsync::sync {
@@ -107,16 +110,31 @@ grpc::Status SyncService::ReportForks(grpc::ServerContext*, const v1::ForkReport
 grpc::Status SyncService::Restore(grpc::ServerContext* ctx, const v1::RestoreRequest* req,
                                   grpc::ServerWriter<v1::PullBatch>* writer) {
   if (absl::Status s = node_->CheckHello(req->hello()); !s.ok()) return ToGrpc(s);
+  const std::string& caller = req->hello().unit();
+  // origin -> the seq to send after: every origin under the caller from the
+  // start, or the ones it asked for.
+  std::map<std::string, uint64_t> after;
+  if (req->after().empty()) {
+    auto heads = node_->store()->HeadsUnder(caller);
+    if (!heads.ok()) return ToGrpc(heads.status());
+    for (const auto& [origin, head] : *heads) after[origin] = 0;
+  } else {
+    for (const v1::FrontierEntry& e : req->after()) {
+      if (!aggregator::StrictlyBelow(e.origin(), caller)) {
+        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                            absl::StrCat("restore: \"", e.origin(), "\" is not a unit below \"", caller, "\""));
+      }
+      after[e.origin()] = e.seq();
+    }
+  }
   constexpr int kChunk = 1000;
-  auto heads = node_->store()->HeadsUnder(req->hello().unit());
-  if (!heads.ok()) return ToGrpc(heads.status());
-  for (const auto& [origin, head] : *heads) {
+  for (const auto& [origin, seq] : after) {
     v1::PullBatch batch;
     batch.set_origin(origin);
     bool open = true;
-    absl::Status s = node_->store()->ScanOrigin(origin, 1, [&](uint64_t seq, const v1::Record& r) {
+    absl::Status s = node_->store()->ScanOrigin(origin, seq + 1, [&](uint64_t at, const v1::Record& r) {
       *batch.add_records() = r;
-      batch.set_scanned_to(seq);
+      batch.set_scanned_to(at);
       if (batch.records_size() < kChunk) return true;
       open = !ctx->IsCancelled() && writer->Write(batch);
       batch.clear_records();
