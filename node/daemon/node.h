@@ -170,9 +170,9 @@ class Node {
   absl::Status IngestRestored(const v1::PullBatch& batch);
   // This node's pull cursor: origin -> highest seq scanned at the parent.
   absl::StatusOr<std::vector<v1::FrontierEntry>> PullCursor() const;
-  // Signs / checks a receipt. CheckReceipt verifies it against the enrolled
-  // key of `parent`.
-  v1::SignedReceipt SignReceipt(const v1::Receipt& receipt) const;
+  // Signs a receipt: this node holds `origin` up to `head`, at `now_ms`.
+  // CheckReceipt verifies one against a current key of `parent`.
+  v1::SignedReceipt SignReceipt(const std::string& origin, const store::Head& head, int64_t now_ms) const;
   absl::StatusOr<v1::Receipt> CheckReceipt(const std::string& parent,
                                            const v1::SignedReceipt& signed_receipt);
   // Link bookkeeping in the peers column family ("link/<direction>/<peer>").

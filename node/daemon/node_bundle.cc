@@ -171,15 +171,9 @@ absl::StatusOr<v1::BundleBody> Node::BundleDown(const std::string& child, v1::Pu
   const int64_t now = clock_.wall()->NowMillis();
   ASSIGN_OR_RETURN(auto heads, store_->HeadsUnder(child));
   for (const auto& [origin, head] : heads) {
-    v1::Receipt receipt;
-    receipt.set_parent(unit_);
-    receipt.set_origin(origin);
-    receipt.set_seq(head.seq);
-    receipt.set_head(head.id);
-    receipt.set_time_ms(now);
     v1::PushReply* reply = body.add_replies();
     reply->set_origin(origin);
-    *reply->mutable_receipt() = SignReceipt(receipt);
+    *reply->mutable_receipt() = SignReceipt(origin, head, now);
   }
   // What a pull would stream, after the child's cursor, until nothing is left.
   cursor.set_wait_ms(0);

@@ -235,13 +235,7 @@ absl::StatusOr<v1::PushReply> Node::IngestChainLocked(const std::string& pusher,
                        fresh.back().decoded.body.hlc()};
   }
   (void)pusher;
-  v1::Receipt receipt;
-  receipt.set_parent(unit_);
-  receipt.set_origin(origin);
-  receipt.set_seq(head.seq);
-  receipt.set_head(head.id);
-  receipt.set_time_ms(now);
-  *reply.mutable_receipt() = SignReceipt(receipt);
+  *reply.mutable_receipt() = SignReceipt(origin, head, now);
   return reply;
 }
 

@@ -35,6 +35,18 @@ absl::Status CheckBelow(const std::string& unit, const std::string& me) {
   return absl::OkStatus();
 }
 
+v1::RecordBody Revocation(const std::string& author, const std::string& unit, const std::string& public_key,
+                          int64_t from_ms, const std::string& reason) {
+  v1::RecordBody body;
+  body.set_author(author);
+  v1::KeyRevoked* k = body.mutable_key_revoked();
+  k->set_unit(unit);
+  k->set_public_key(public_key);
+  k->set_from_ms(from_ms);
+  k->set_reason(reason);
+  return body;
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> Node::KeyGenNext(const std::string& data_dir) {
@@ -91,14 +103,9 @@ absl::StatusOr<v1::EnrollmentBundle> Node::RotateKey(const v1::RotateKeyRequest&
   for (const record::Enrolment& old : held) {
     if (old.revoked_from_ms != 0 && old.revoked_from_ms <= old_until) continue;
     if (!revoking.insert(old.public_key).second) continue;
-    v1::RecordBody body;
-    body.set_author(req.author());
-    v1::KeyRevoked* k = body.mutable_key_revoked();
-    k->set_unit(req.unit());
-    k->set_public_key(old.public_key);
-    k->set_from_ms(old_until);
-    k->set_reason(req.reason().empty() ? "rotated (密钥轮换)" : absl::StrCat("rotated (密钥轮换): ", req.reason()));
-    bodies.push_back(std::move(body));
+    bodies.push_back(Revocation(req.author(), req.unit(), old.public_key, old_until,
+                                req.reason().empty() ? "rotated (密钥轮换)"
+                                                     : absl::StrCat("rotated (密钥轮换): ", req.reason())));
   }
   std::lock_guard<std::mutex> lock(write_mu_);
   ASSIGN_OR_RETURN(std::vector<v1::AppendReply> replies, AppendAllLocked(std::move(bodies)));
@@ -134,14 +141,7 @@ absl::StatusOr<v1::AppendBatchReply> Node::RevokeKey(const v1::RevokeKeyRequest&
     if (!req.public_key().empty() && e.public_key != req.public_key()) continue;
     if (e.revoked_from_ms != 0 && e.revoked_from_ms <= from) continue;  // already stops earlier
     if (!keys.insert(e.public_key).second) continue;
-    v1::RecordBody body;
-    body.set_author(req.author());
-    v1::KeyRevoked* k = body.mutable_key_revoked();
-    k->set_unit(req.unit());
-    k->set_public_key(e.public_key);
-    k->set_from_ms(from);
-    k->set_reason(req.reason());
-    bodies.push_back(std::move(body));
+    bodies.push_back(Revocation(req.author(), req.unit(), e.public_key, from, req.reason()));
   }
   if (bodies.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(

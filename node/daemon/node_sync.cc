@@ -92,7 +92,13 @@ void Node::ObserveReceived(const record::DecodedRecord& r, store::Store::AppendE
   }
 }
 
-v1::SignedReceipt Node::SignReceipt(const v1::Receipt& receipt) const {
+v1::SignedReceipt Node::SignReceipt(const std::string& origin, const store::Head& head, int64_t now_ms) const {
+  v1::Receipt receipt;
+  receipt.set_parent(unit_);
+  receipt.set_origin(origin);
+  receipt.set_seq(head.seq);
+  receipt.set_head(head.id);
+  receipt.set_time_ms(now_ms);
   v1::SignedReceipt out;
   out.set_body(receipt.SerializeAsString());
   out.set_signature(Key()->Sign(ReceiptMessage(out.body())));

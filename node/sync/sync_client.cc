@@ -359,15 +359,9 @@ absl::StatusOr<uint64_t> SyncClient::Receipted(const std::string& origin) {
   return seq;
 }
 
-absl::Status SyncClient::CatchUp(const std::map<std::string, uint64_t>& behind) {
-  v1::RestoreRequest req;
-  ASSIGN_OR_RETURN(*req.mutable_hello(), Hello());
-  for (const auto& [origin, seq] : behind) {
-    v1::FrontierEntry* e = req.add_after();
-    e->set_origin(origin);
-    e->set_seq(seq);
-  }
-  auto ctx = NewContext(options_.call_timeout_ms * 4);
+absl::StatusOr<uint64_t> SyncClient::ReadRestore(const v1::RestoreRequest& req, int64_t timeout_ms,
+                                                  absl::string_view what) {
+  auto ctx = NewContext(timeout_ms);
   auto reader = stub_->Restore(ctx.get(), req);
   v1::PullBatch batch;
   uint64_t taken = 0;
@@ -381,14 +375,24 @@ absl::Status SyncClient::CatchUp(const std::map<std::string, uint64_t>& behind) 
     taken += batch.records_size();
   }
   grpc::Status gs = reader->Finish();
-  if (taken > 0) {
-    spdlog::info("caught up {} records of {} origin(s) below from {}", taken, behind.size(), parent_);
-    node_->UpdateLink("parent", parent_, [&](v1::LinkStatus* l) {
-      l->set_records_received(l->records_received() + taken);
-    });
-  }
   RETURN_IF_ERROR(ingest);
-  if (!gs.ok()) return Annotate(gs, "catch-up");
+  if (!gs.ok()) return Annotate(gs, what);
+  return taken;
+}
+
+absl::Status SyncClient::CatchUp(const std::map<std::string, uint64_t>& behind) {
+  v1::RestoreRequest req;
+  ASSIGN_OR_RETURN(*req.mutable_hello(), Hello());
+  for (const auto& [origin, seq] : behind) {
+    v1::FrontierEntry* e = req.add_after();
+    e->set_origin(origin);
+    e->set_seq(seq);
+  }
+  ASSIGN_OR_RETURN(uint64_t taken, ReadRestore(req, options_.call_timeout_ms * 4, "catch-up"));
+  spdlog::info("caught up {} records of {} origin(s) below from {}", taken, behind.size(), parent_);
+  node_->UpdateLink("parent", parent_, [&](v1::LinkStatus* l) {
+    l->set_records_received(l->records_received() + taken);
+  });
   return absl::OkStatus();
 }
 
@@ -401,23 +405,7 @@ absl::StatusOr<uint64_t> SyncClient::RestoreFromParent() {
   }
   v1::RestoreRequest req;
   ASSIGN_OR_RETURN(*req.mutable_hello(), Hello());
-  auto ctx = NewContext(options_.call_timeout_ms * 20);
-  auto reader = stub_->Restore(ctx.get(), req);
-  v1::PullBatch batch;
-  uint64_t restored = 0;
-  absl::Status ingest;
-  while (reader->Read(&batch)) {
-    ingest = node_->IngestRestored(batch);
-    if (!ingest.ok()) {
-      ctx->TryCancel();
-      break;
-    }
-    restored += batch.records_size();
-  }
-  grpc::Status gs = reader->Finish();
-  RETURN_IF_ERROR(ingest);
-  if (!gs.ok()) return Annotate(gs, "restore");
-  return restored;
+  return ReadRestore(req, options_.call_timeout_ms * 20, "restore");
 }
 
 absl::StatusOr<v1::Hello> SyncClient::Hello() {

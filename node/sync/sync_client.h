@@ -74,6 +74,8 @@ class SyncClient {
   // more of (`behind`: origin -> the seq held here), as their children
   // pushed them there while this node was down.
   absl::Status CatchUp(const std::map<std::string, uint64_t>& behind);
+  // One Restore call: stores every batch it streams; the records taken.
+  absl::StatusOr<uint64_t> ReadRestore(const v1::RestoreRequest& req, int64_t timeout_ms, absl::string_view what);
   void PushLoop();
   void PullLoop();
   // Sleeps up to `ms` or until Stop(). Returns false when stopping.

@@ -4,13 +4,13 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <ctime>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "node/cli/render_sync.h"
 #include "node/record/keys.h"
 #include "tests/sync/cluster.h"
 
@@ -20,16 +20,6 @@ namespace {
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// `ms` as the CLI takes it: local time to the second.
-std::string LocalTime(int64_t ms) {
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
 }
 
 std::string SigningKey(cli::NodeClient& c) {
@@ -175,7 +165,7 @@ TEST_F(KeyTest, ARevokedKeysLaterRecordsAreRefusedAtEveryLevelAndEarlierOnesStay
   // The city revokes; the revocation reaches the county (the township is down).
   c_.Kill(kTown, SIGTERM);
   c_.Start(kCounty);
-  Ran revoked = MustCli(kCity, absl::StrCat("key revoke --unit ", kVillage1, " --from '", LocalTime(stolen_ms),
+  Ran revoked = MustCli(kCity, absl::StrCat("key revoke --unit ", kVillage1, " --from '", cli::MillisTime(stolen_ms),
                                             "' --reason 笔记本电脑被盗"));
   EXPECT_NE(revoked.out.find("revoked 1 key"), std::string::npos) << revoked.out;
   ASSERT_TRUE(WaitFor([&] { return Revoked(*c_.Client(kCounty), kVillage1); }, 30000));
