@@ -249,6 +249,7 @@ absl::StatusOr<std::vector<v1::AppendReply>> Node::AppendAllLocked(std::vector<v
   // Problems created earlier in the batch: later records may refer to them
   // before they are stored (the fold checks them in the same WriteBatch).
   std::set<std::string> created;
+  std::optional<record::TrustStore> trial;
   for (size_t i = 0; i < bodies.size(); ++i) {
     v1::RecordBody& body = bodies[i];
     body.set_origin(unit_);
@@ -288,8 +289,10 @@ absl::StatusOr<std::vector<v1::AppendReply>> Node::AppendAllLocked(std::vector<v
       }
     }
     if (record::IsTrustRecord(body)) {
-      record::TrustStore trial = trust_;
-      if (absl::Status s = trial.Admit(recs[i].envelope, recs[i].decoded); !s.ok()) {
+      // Admitted in order to a copy, which replaces the live trust store
+      // once the batch is durable: nothing can fail after the commit.
+      if (!trial) trial = trust_;
+      if (absl::Status s = trial->Admit(recs[i].envelope, recs[i].decoded); !s.ok()) {
         return where(absl::FailedPreconditionError(absl::StrCat("refused: ", s.message())));
       }
     }
@@ -310,11 +313,11 @@ absl::StatusOr<std::vector<v1::AppendReply>> Node::AppendAllLocked(std::vector<v
     return absl::OkStatus();
   };
   RETURN_IF_ERROR(store_->Append(recs, refuse_violations));
+  if (trial) trust_ = *std::move(trial);
   NotifyChange();
   std::vector<v1::AppendReply> replies;
   for (size_t i = 0; i < recs.size(); ++i) {
     v1::RecordBody& body = bodies[i];
-    if (record::IsTrustRecord(body)) RETURN_IF_ERROR(trust_.Admit(recs[i].envelope, recs[i].decoded));
     v1::AppendReply reply;
     reply.set_id(recs[i].decoded.id);
     reply.set_seq(body.seq());

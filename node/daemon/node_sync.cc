@@ -254,6 +254,10 @@ absl::Status Node::IngestPull(const std::string& parent, const v1::PullBatch& ba
     ASSIGN_OR_RETURN(uint64_t frozen, store_->FrozenAt(batch.origin()));
     std::vector<store::StoredRecord> recs;
     bool own_enrolment = false;
+    // Trust records of the batch are admitted to a copy, so that later
+    // records of the batch signed by a key it enrols verify, and the copy
+    // replaces the live store only once the batch is appended.
+    std::optional<record::TrustStore> trial;
     store::Store::AppendExtras extras;
     extras.sparse = true;
     uint64_t last_seq = 0;
@@ -272,7 +276,7 @@ absl::Status Node::IngestPull(const std::string& parent, const v1::PullBatch& ba
       }
       last_seq = r->body.seq();
       // Sparse records have no chain here: each is checked on its own.
-      RETURN_IF_ERROR(trust_.CheckSignature(env, *r));
+      RETURN_IF_ERROR((trial ? *trial : trust_).CheckSignature(env, *r));
       ASSIGN_OR_RETURN(std::optional<v1::Record> held, store_->GetRecord(r->body.origin(), r->body.seq()));
       if (held) {
         if (record::RecordId(*held) == r->id) continue;
@@ -284,9 +288,10 @@ absl::Status Node::IngestPull(const std::string& parent, const v1::PullBatch& ba
       }
       // A frozen origin's records past its fork are not taken (as at push).
       if (frozen > 0 && r->body.seq() >= frozen) continue;
-      // An enrolment signed by a trusted ancestor is admitted at once, so
-      // that later records of the batch signed by the enrolled key verify.
-      if (record::IsTrustRecord(r->body)) trust_.Admit(env, *r).IgnoreError();
+      if (record::IsTrustRecord(r->body)) {
+        if (!trial) trial = trust_;
+        trial->Admit(env, *r).IgnoreError();  // one that grants nothing is kept as evidence
+      }
       own_enrolment = own_enrolment || (r->body.has_unit_enrolled() && r->body.unit_enrolled().unit() == unit_);
       ObserveReceived(*r, &extras);
       recs.push_back({env, *std::move(r)});
@@ -298,6 +303,7 @@ absl::Status Node::IngestPull(const std::string& parent, const v1::PullBatch& ba
     }
     extras.peer_puts.emplace_back(PullCursorKey(batch.origin()), store::EncodeU64(batch.scanned_to()));
     RETURN_IF_ERROR(store_->Append(recs, nullptr, extras));
+    if (trial) trust_ = *std::move(trial);
     stored = recs.size();
     // A new enrolment of this unit may be the one its next key waits for.
     if (own_enrolment) TakeNextKeyLocked();

@@ -190,5 +190,44 @@ TEST_F(NodeTrustTest, ForkProofsAreCheckedWholeBeforeAnyIsKept) {
   EXPECT_THAT(r.error(), HasSubstr("frozen"));
 }
 
+// A pulled batch is taken whole or not at all, the trust it carries
+// included: an enrolment early in a batch that fails later must not be
+// admitted while the ledger does not hold it (issue 13: trust ran ahead of
+// the ledger, and records signed by that key were then taken).
+TEST_F(NodeTrustTest, APulledBatchThatFailsLeavesTrustWhereTheLedgerIs) {
+  clock_.Advance(2000);
+  EnrolCounty(&clock_);
+  v1::RecordBody enrol;
+  enrol.set_author("市委组织部");
+  v1::UnitEnrolled* e = enrol.mutable_unit_enrolled();
+  e->set_unit(kTown);
+  e->set_name("XX镇");
+  e->set_level(v1::LEVEL_TOWNSHIP);
+  e->set_public_key(record::KeyPair::Generate().public_key());
+  MustAppend(*root_, enrol);
+  MustAppend(*root_, Raise(kCounty, "市里交办的问题"));
+  v1::PullBatch batch;
+  batch.set_origin(kCity);
+  ASSERT_TRUE(root_->store()->ScanOrigin(kCity, 1, [&](uint64_t seq, const v1::Record& r) {
+    *batch.add_records() = r;
+    batch.set_scanned_to(seq);
+    return true;
+  }).ok());
+  v1::PullBatch damaged = batch;
+  v1::Record* last = damaged.mutable_records(damaged.records_size() - 1);
+  std::string sig = last->signature();
+  sig[0] ^= 1;
+  last->set_signature(sig);
+
+  v1::KeysRequest town;
+  town.set_unit(kTown);
+  EXPECT_FALSE(county_->IngestPull(kCity, damaged).ok());
+  EXPECT_EQ(county_->Keys(town).status().code(), absl::StatusCode::kNotFound)
+      << "the township's key was admitted from a batch that was not stored";
+  // The whole batch, undamaged, is taken with its enrolment.
+  ASSERT_TRUE(county_->IngestPull(kCity, batch).ok());
+  EXPECT_TRUE(county_->Keys(town).ok());
+}
+
 }  // namespace
 }  // namespace rectsync::node::testing
