@@ -209,7 +209,7 @@ absl::Status Node::LoadTrust() {
   ASSIGN_OR_RETURN(std::vector<v1::Record> held, store_->Enrolments());
   enrolments.insert(enrolments.end(), held.begin(), held.end());
   for (const v1::Record& env : enrolments) {
-    ASSIGN_OR_RETURN(record::DecodedRecord r, record::Open(env));
+    ASSIGN_OR_RETURN(record::DecodedRecord r, record::Decode(env));
     clock_.Observe(r.body.hlc());
     // An enrolment received from elsewhere that breaks a trust rule is kept
     // in the log as evidence but grants nothing (DESIGN §4: authority is

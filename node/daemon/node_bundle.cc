@@ -185,7 +185,7 @@ absl::StatusOr<v1::BundleBody> Node::BundleDown(const std::string& child, v1::Pu
     ASSIGN_OR_RETURN(std::vector<v1::PullBatch> batches, CollectPull(child, cursor));
     for (v1::PullBatch& b : batches) {
       for (const v1::ForkProof& p : b.forks()) {
-        ASSIGN_OR_RETURN(record::DecodedRecord r, record::Open(p.a()));
+        ASSIGN_OR_RETURN(record::DecodedRecord r, record::Decode(p.a()));
         v1::FrontierEntry* known = cursor.add_known_forks();
         known->set_origin(r.body.origin());
         known->set_seq(r.body.seq());

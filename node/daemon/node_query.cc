@@ -25,7 +25,7 @@ absl::StatusOr<v1::ProblemDetail> Node::GetProblem(const std::string& id) const 
       continue;
     }
     *h->mutable_record() = *env;
-    auto decoded = record::Open(*env);
+    auto decoded = record::Decode(*env);
     if (!decoded.ok()) {
       h->set_check_error(std::string(decoded.status().message()));
     } else if (decoded->id != ref.id()) {
@@ -129,7 +129,7 @@ absl::StatusOr<v1::VerifyReply> Node::Verify() const {
   v1::EnrollmentBundle bundle;
   if (bundle_bytes && bundle.ParseFromString(*bundle_bytes)) {
     for (const v1::Record& env : bundle.chain()) {
-      auto r = record::Open(env);
+      auto r = record::Decode(env);
       // The root's own bundle holds its seq 1, which the scan below admits.
       if (r.ok() && r->body.origin() != unit_) RETURN_IF_ERROR(trust.Admit(env, *r));
     }
@@ -186,7 +186,7 @@ absl::StatusOr<v1::VerifyReply> Node::Verify() const {
     reply.set_records(reply.records() + 1);
     if (sparse) expect = seq;
     if (seq != expect) return open = fail(o, seq, absl::StrCat("gap: expected seq ", expect));
-    auto r = record::Open(env);
+    auto r = record::Decode(env);
     if (!r.ok()) return open = fail(o, seq, r.status().message());
     if (r->body.origin() != o || r->body.seq() != seq) {
       return open = fail(o, seq, "record body names a different origin or seq than its key");

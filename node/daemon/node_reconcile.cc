@@ -82,7 +82,7 @@ absl::StatusOr<bool> Node::Attest(const std::string& author, bool summary_only) 
 }
 
 absl::Status Node::IngestAttestation(const std::string& pusher, const v1::Record& env) {
-  ASSIGN_OR_RETURN(record::DecodedRecord r, record::Open(env));
+  ASSIGN_OR_RETURN(record::DecodedRecord r, record::Decode(env));
   if (!r.body.has_summary_attested() || !r.body.summary_attested().summary_only()) {
     return absl::InvalidArgumentError("an attestation uplink carries only summary-only SummaryAttested records");
   }
@@ -130,7 +130,7 @@ absl::StatusOr<v1::ReconcileReply> Node::Reconcile(const v1::ReconcileRequest& r
   for (const auto& [origin, seq] : attestations) {
     ASSIGN_OR_RETURN(std::optional<v1::Record> env, store_->GetRecord(origin, seq));
     if (!env) return absl::DataLossError("attestation index names a record that is not stored");
-    ASSIGN_OR_RETURN(record::DecodedRecord att, record::Open(*env));
+    ASSIGN_OR_RETURN(record::DecodedRecord att, record::Decode(*env));
     const v1::SummaryAttested& a = att.body.summary_attested();
     if (a.unit() == unit_) continue;  // this node's own: it is what it holds
     if (a.summary_only()) continue;   // no records here to recompute it from
@@ -143,7 +143,7 @@ absl::StatusOr<v1::ReconcileReply> Node::Reconcile(const v1::ReconcileRequest& r
       absl::Status inner;
       RETURN_IF_ERROR(store_->ScanOrigin(f.origin(), 1, [&](uint64_t s, const v1::Record& r) {
         if (s > f.seq()) return false;
-        auto d = record::Open(r);
+        auto d = record::Decode(r);
         if (!d.ok()) {
           inner = d.status();
           return false;

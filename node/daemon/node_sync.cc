@@ -189,7 +189,7 @@ absl::StatusOr<std::vector<v1::PullBatch>> Node::CollectPull(
       absl::Status inner;
       RETURN_IF_ERROR(store_->ScanOrigin(origin, from, [&](uint64_t seq, const v1::Record& env) {
         if (seq > scanned_to) return false;
-        auto r = record::Open(env);
+        auto r = record::Decode(env);
         if (!r.ok()) {
           inner = absl::DataLossError(absl::StrCat("stored ", origin, "#", seq, ": ", r.status().message()));
           return false;
@@ -368,7 +368,7 @@ absl::StatusOr<v1::SyncStatusReply> Node::SyncStatus() const {
         l.set_pending(l.pending() + head.seq - acked);
         ASSIGN_OR_RETURN(std::optional<v1::Record> env, store_->GetRecord(origin, acked + 1));
         if (env) {
-          auto d = record::Open(*env);
+          auto d = record::Decode(*env);
           if (d.ok()) {
             int64_t ms = record::HlcMillis(d->body.hlc());
             if (oldest == 0 || ms < oldest) oldest = ms;

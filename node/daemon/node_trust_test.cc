@@ -2,6 +2,7 @@
 // nonces, enrolment expiry at the first hop, fork proofs checked whole
 // before any is kept. (The same holes, tried from outside against real
 // daemons, are in tests/sync/trust_process_test.cc.)
+#include "aggregator/validate.h"
 #include "node/daemon/test_nodes.h"
 #include "node/record/keys.h"
 
@@ -227,6 +228,47 @@ TEST_F(NodeTrustTest, APulledBatchThatFailsLeavesTrustWhereTheLedgerIs) {
   // The whole batch, undamaged, is taken with its enrolment.
   ASSERT_TRUE(county_->IngestPull(kCity, batch).ok());
   EXPECT_TRUE(county_->Keys(town).ok());
+}
+
+// What is stored was validated when it arrived; reading it back checks the
+// chain and signatures but not the body rules, so a stricter validator in a
+// later version (here: a title longer than today's limit, as an older
+// version might have taken) leaves an old ledger readable and verifiable,
+// while a parent that applies the new rules refuses the record at ingest.
+TEST_F(NodeTrustTest, AStoredRecordThatTodaysValidatorWouldRefuseStaysReadable) {
+  clock_.Advance(2000);
+  EnrolCounty(&clock_);
+  MustAppend(*county_, Raise(kCounty, "一"));
+  absl::StatusOr<record::KeyPair> key = record::KeyPair::Load(county_dir() + "/node.key");
+  ASSERT_TRUE(key.ok()) << key.status();
+  absl::StatusOr<store::Head> head = county_->store()->GetHead(kCounty);
+  ASSERT_TRUE(head.ok());
+  v1::RecordBody old = Raise(kCounty, std::string(aggregator::kMaxTitle + 1, 'x'));
+  old.set_origin(kCounty);
+  old.set_seq(head->seq + 1);
+  old.set_prev(head->id);
+  old.set_hlc(static_cast<uint64_t>(clock_.NowMillis()) << 16);
+  const std::string pid = absl::StrCat(kCounty, ":P", old.seq());
+  old.mutable_problem_raised()->set_problem_id(pid);
+  ASSERT_FALSE(aggregator::ValidateBody(old).ok());
+  store::StoredRecord planted;
+  planted.envelope = record::Seal(old, *key);
+  planted.decoded.body = old;
+  planted.decoded.id = record::RecordId(planted.envelope);
+  ASSERT_TRUE(county_->store()->Append({planted}).ok());
+
+  absl::StatusOr<v1::VerifyReply> v = county_->Verify();
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_TRUE(v->ok()) << v->DebugString();
+  absl::StatusOr<v1::ProblemDetail> p = county_->GetProblem(pid);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->state().title().size(), aggregator::kMaxTitle + 1);
+
+  // The root, applying today's rules, refuses it when it arrives, naming why.
+  v1::PushBatch batch = CountyBatch();
+  v1::PushReply r = root_->IngestPush(kCounty, batch);
+  EXPECT_NE(r.code(), 0);
+  EXPECT_THAT(r.error(), HasSubstr("title"));
 }
 
 }  // namespace

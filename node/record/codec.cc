@@ -33,6 +33,15 @@ v1::Record Seal(const v1::RecordBody& body, const KeyPair& key) {
   return env;
 }
 
+absl::StatusOr<DecodedRecord> Decode(const v1::Record& env) {
+  DecodedRecord r;
+  if (!r.body.ParseFromString(env.body())) {
+    return absl::InvalidArgumentError("record body does not parse as RecordBody");
+  }
+  r.id = RecordId(env);
+  return r;
+}
+
 absl::StatusOr<DecodedRecord> Open(const v1::Record& env) {
   DecodedRecord r;
   if (!r.body.ParseFromString(env.body())) {

@@ -26,9 +26,15 @@ std::string RecordId(const v1::Record& envelope);
 // Serializes `body` once and signs it.
 v1::Record Seal(const v1::RecordBody& body, const KeyPair& key);
 
-// Parses the body and validates every field. InvalidArgument naming the
-// problem ("record body does not parse", "problem_raised.title: ...").
+// For a record arriving (a local write, a push, a pull, a bundle, a
+// restore): parses the body and validates every field. InvalidArgument
+// naming the problem ("record body does not parse", "problem_raised.title:
+// ...").
 absl::StatusOr<DecodedRecord> Open(const v1::Record& envelope);
+// For a record already stored, which was validated when it arrived:
+// parses the body and computes the id, and no more, so that a stricter
+// validator in a later version cannot make an old ledger unreadable.
+absl::StatusOr<DecodedRecord> Decode(const v1::Record& envelope);
 
 bool SignatureValid(const v1::Record& envelope, absl::string_view public_key);
 

@@ -132,7 +132,7 @@ class Store::BatchReader : public aggregator::StateReader {
       return absl::DataLossError(absl::StrCat("record ", key.origin(), "#", key.seq(),
                                               " is in a problem's history but not stored"));
     }
-    return record::Open(*env);
+    return record::Decode(*env);
   }
   absl::StatusOr<std::optional<v1::FigureState>> Figure(const std::string& key) override {
     if (auto it = figures.find(key); it != figures.end()) return it->second;

@@ -443,7 +443,7 @@ absl::Status SyncClient::RelayAttestations() {
     if (origin == node_->unit() || seq <= relayed_[origin]) continue;
     ASSIGN_OR_RETURN(std::optional<v1::Record> env, node_->store()->GetRecord(origin, seq));
     if (!env) continue;
-    ASSIGN_OR_RETURN(record::DecodedRecord r, record::Open(*env));
+    ASSIGN_OR_RETURN(record::DecodedRecord r, record::Decode(*env));
     if (!r.body.summary_attested().summary_only()) continue;
     v1::AttestRequest req;
     ASSIGN_OR_RETURN(*req.mutable_hello(), Hello());
@@ -465,7 +465,7 @@ absl::Status SyncClient::AttestOnce() {
   }
   ASSIGN_OR_RETURN(std::optional<v1::Record> latest, node_->LatestOwnAttestation());
   if (!latest) return absl::OkStatus();
-  ASSIGN_OR_RETURN(record::DecodedRecord r, record::Open(*latest));
+  ASSIGN_OR_RETURN(record::DecodedRecord r, record::Decode(*latest));
   if (r.body.seq() <= attested_sent_seq_) return absl::OkStatus();
   v1::AttestRequest req;
   ASSIGN_OR_RETURN(*req.mutable_hello(), Hello());
