@@ -57,5 +57,30 @@ TEST_F(ConfigTest, BadFailoverSettingsAreNamed) {
   expect("failover = '127.0.0.1:7002'\nfailover_after_ms = 10\n", "failover_after_ms must be an integer");
 }
 
+// A rewrite of node.toml replaces the file whole (a temporary file, fsync,
+// rename), never writes into it in place, where a crash mid-write would
+// leave half a configuration (issue 13). A hard link to the old file shows
+// which: written in place, the link would see the new text.
+TEST_F(ConfigTest, ARewriteReplacesTheFileWholeAndLeavesNoTemporary) {
+  auto o = Load("");
+  ASSERT_TRUE(o.ok()) << o.status();
+  const std::filesystem::path file = dir_ / "node.toml";
+  const std::filesystem::path link = dir_ / "node.toml.before";
+  std::filesystem::create_hard_link(file, link);
+  const auto before = std::filesystem::file_size(link);
+  o->failover = "127.0.0.1:7002";
+  o->failover_unit = "3201/320115";
+  ASSERT_TRUE(WriteConfig(*o).ok());
+  EXPECT_EQ(std::filesystem::file_size(link), before) << "node.toml was written in place";
+  EXPECT_EQ(std::filesystem::hard_link_count(file), 1u);
+  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+    const std::string name = entry.path().filename().string();
+    EXPECT_TRUE(name == "node.toml" || name == "node.toml.before") << "left behind: " << name;
+  }
+  auto again = LoadConfig(dir_.string());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->failover, "127.0.0.1:7002");
+}
+
 }  // namespace
 }  // namespace rectsync::node
