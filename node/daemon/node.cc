@@ -71,6 +71,10 @@ absl::StatusOr<std::string> Node::KeyGen(const std::string& data_dir) {
   return key.public_key();
 }
 
+// A node's first state (meta and, for a root, its self-enrolment) is one
+// atomic write; node.toml, which marks the node initialised, is written
+// after it. A crash between the two leaves a store that `init` with the
+// same arguments completes (`Resumable`) and any other init refuses.
 absl::Status Node::InitRoot(const std::string& data_dir, const RootInit& init) {
   RETURN_IF_ERROR(aggregator::ValidateUnitId(init.unit, "unit"));
   if (init.name.empty()) return absl::InvalidArgumentError("name: must not be empty");
@@ -79,30 +83,42 @@ absl::Status Node::InitRoot(const std::string& data_dir, const RootInit& init) {
   NodeOptions options;
   options.data_dir = data_dir;
   options.unit = init.unit;
+  ASSIGN_OR_RETURN(record::KeyPair key, record::KeyPair::Load(options.KeyPath()));
   {
     ASSIGN_OR_RETURN(auto store, store::Store::Open(options.DbPath()));
     ASSIGN_OR_RETURN(auto existing, store->GetMeta(kMetaUnit));
-    if (existing) return absl::AlreadyExistsError(absl::StrCat(data_dir, " already holds a store"));
-    RETURN_IF_ERROR(store->PutMeta(kMetaRootKey, public_key));
-    RETURN_IF_ERROR(store->PutMeta(kMetaUnit, init.unit));
+    if (existing) {
+      ASSIGN_OR_RETURN(std::optional<std::string> root_key, store->GetMeta(kMetaRootKey));
+      ASSIGN_OR_RETURN(std::optional<v1::Record> first, store->GetRecord(init.unit, 1));
+      if (*existing != init.unit || root_key != public_key || !first) {
+        return absl::AlreadyExistsError(absl::StrCat(data_dir, " already holds a store"));
+      }
+      return WriteConfig(options);  // an init interrupted before node.toml
+    }
+    v1::RecordBody body;
+    body.set_author(init.author);
+    body.set_origin(init.unit);
+    body.set_seq(1);
+    HybridClock clock(SystemClock::Get(), options.max_clock_skew_ms);
+    body.set_hlc(clock.Now());
+    auto* e = body.mutable_unit_enrolled();
+    e->set_unit(init.unit);
+    e->set_name(init.name);
+    e->set_level(init.level);
+    e->set_public_key(public_key);
+    e->set_valid_from_ms(record::HlcMillis(body.hlc()));
+    store::StoredRecord self;
+    self.envelope = record::Seal(body, key);
+    ASSIGN_OR_RETURN(self.decoded, record::Open(self.envelope));
+    v1::EnrollmentBundle bundle;
+    bundle.set_root_public_key(public_key);
+    *bundle.add_chain() = self.envelope;
+    store::Store::AppendExtras extras;
+    extras.meta_puts = {{kMetaRootKey, public_key},
+                        {kMetaBundle, bundle.SerializeAsString()},
+                        {kMetaUnit, init.unit}};
+    RETURN_IF_ERROR(store->Append({self}, nullptr, extras));
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<Node> node, Open(options));
-  v1::RecordBody body;
-  body.set_author(init.author);
-  auto* e = body.mutable_unit_enrolled();
-  e->set_unit(init.unit);
-  e->set_name(init.name);
-  e->set_level(init.level);
-  e->set_public_key(public_key);
-  {
-    std::lock_guard<std::mutex> lock(node->write_mu_);
-    RETURN_IF_ERROR(node->AppendLocked(std::move(body)).status());
-  }
-  ASSIGN_OR_RETURN(std::optional<v1::Record> self, node->store_->GetRecord(init.unit, 1));
-  v1::EnrollmentBundle bundle;
-  bundle.set_root_public_key(public_key);
-  *bundle.add_chain() = *self;
-  RETURN_IF_ERROR(node->store_->PutMeta(kMetaBundle, bundle.SerializeAsString()));
   return WriteConfig(options);
 }
 
@@ -120,12 +136,20 @@ absl::Status Node::InitFromBundle(const std::string& data_dir, const v1::Enrollm
   NodeOptions options;
   options.data_dir = data_dir;
   options.unit = last.body.unit_enrolled().unit();
-  ASSIGN_OR_RETURN(auto store, store::Store::Open(options.DbPath()));
-  ASSIGN_OR_RETURN(auto existing, store->GetMeta(kMetaUnit));
-  if (existing) return absl::AlreadyExistsError(absl::StrCat(data_dir, " already holds a store"));
-  RETURN_IF_ERROR(store->PutMeta(kMetaRootKey, bundle.root_public_key()));
-  RETURN_IF_ERROR(store->PutMeta(kMetaBundle, bundle.SerializeAsString()));
-  RETURN_IF_ERROR(store->PutMeta(kMetaUnit, options.unit));
+  {
+    ASSIGN_OR_RETURN(auto store, store::Store::Open(options.DbPath()));
+    ASSIGN_OR_RETURN(auto existing, store->GetMeta(kMetaUnit));
+    if (existing) {
+      ASSIGN_OR_RETURN(std::optional<std::string> held, store->GetMeta(kMetaBundle));
+      if (*existing != options.unit || held != bundle.SerializeAsString()) {
+        return absl::AlreadyExistsError(absl::StrCat(data_dir, " already holds a store"));
+      }
+      return WriteConfig(options);  // an init interrupted before node.toml
+    }
+    RETURN_IF_ERROR(store->PutMetas({{kMetaRootKey, bundle.root_public_key()},
+                                     {kMetaBundle, bundle.SerializeAsString()},
+                                     {kMetaUnit, options.unit}}));
+  }
   return WriteConfig(options);
 }
 

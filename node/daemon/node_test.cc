@@ -4,6 +4,7 @@
 // violations; Verify() finds tampering below the Store's contract.
 #include "node/daemon/node.h"
 
+#include <filesystem>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -225,6 +226,50 @@ TEST_F(VerifyTamperTest, RecordBeyondTheHeadIsNamed) {
 TEST_F(VerifyTamperTest, UnparseableEnvelopeIsNamed) {
   ASSERT_NO_FATAL_FAILURE(Overwrite(*county_, kCounty, 2, std::string("\xff\xff\xff", 3)));
   ExpectVerifyNames(2, "");
+}
+
+// A node's first state is one atomic write, and `init` run again after a
+// crash between that write and node.toml finishes the job instead of
+// leaving a store that can be neither initialised nor opened (issue 13).
+TEST_F(NodeTest, InitInterruptedBeforeNodeTomlIsFinishedByRunningItAgain) {
+  const std::string dir = dir_.path() + "/root2";
+  RootInit init;
+  init.unit = "3202";
+  init.name = "XX市";
+  init.level = v1::LEVEL_CITY;
+  init.author = "admin";
+  ASSERT_TRUE(Node::InitRoot(dir, init).ok());
+  std::filesystem::remove(dir + "/node.toml");  // the crash
+  absl::Status again = Node::InitRoot(dir, init);
+  ASSERT_TRUE(again.ok()) << again;
+  std::unique_ptr<Node> root = OpenNode(dir, &clock_);
+  ASSERT_NE(root, nullptr);
+  EXPECT_EQ(root->store()->GetHead("3202")->seq, 1u);
+  absl::StatusOr<v1::VerifyReply> v = root->Verify();
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok()) << v->DebugString();
+  root.reset();
+  // Another unit's init over that store is still refused.
+  std::filesystem::remove(dir + "/node.toml");
+  init.unit = "3203";
+  EXPECT_EQ(Node::InitRoot(dir, init).code(), absl::StatusCode::kAlreadyExists);
+
+  // The same for a node initialised from its enrolment file.
+  absl::StatusOr<std::string> pk = Node::KeyGen(county_dir());
+  ASSERT_TRUE(pk.ok());
+  v1::EnrollRequest req;
+  req.set_author("admin");
+  req.set_unit(kCounty);
+  req.set_name("江宁区");
+  req.set_level(v1::LEVEL_COUNTY);
+  req.set_public_key(*pk);
+  absl::StatusOr<v1::EnrollmentBundle> bundle = root_->Enroll(req);
+  ASSERT_TRUE(bundle.ok()) << bundle.status();
+  ASSERT_TRUE(Node::InitFromBundle(county_dir(), *bundle).ok());
+  std::filesystem::remove(county_dir() + "/node.toml");
+  absl::Status resumed = Node::InitFromBundle(county_dir(), *bundle);
+  ASSERT_TRUE(resumed.ok()) << resumed;
+  EXPECT_NE(OpenNode(county_dir(), &clock_), nullptr);
 }
 
 }  // namespace

@@ -312,6 +312,7 @@ absl::Status Store::Append(const std::vector<StoredRecord>& batch, const AppendC
   }
   for (const auto& [k, v] : extras.peer_puts) wb.Put(peers_, k, v);
   for (const auto& [k, v] : extras.index_puts) wb.Put(index_, k, v);
+  for (const auto& [k, v] : extras.meta_puts) wb.Put(meta_, k, v);
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
   RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), "append records"));
@@ -656,6 +657,14 @@ absl::StatusOr<std::optional<std::string>> Store::GetMeta(const std::string& key
   if (s.IsNotFound()) return std::nullopt;
   RETURN_IF_ERROR(FromRocks(s, absl::StrCat("read meta ", key)));
   return v;
+}
+
+absl::Status Store::PutMetas(const std::vector<std::pair<std::string, std::string>>& puts) {
+  rocksdb::WriteBatch wb;
+  for (const auto& [k, v] : puts) wb.Put(meta_, k, v);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return FromRocks(db_->Write(wo, &wb), "write meta");
 }
 
 absl::Status Store::PutMeta(const std::string& key, const std::string& value) {

@@ -100,6 +100,8 @@ class Store {
     std::vector<std::pair<std::string, std::string>> peer_puts;
     // index column family puts (flags such as clock skew).
     std::vector<std::pair<std::string, std::string>> index_puts;
+    // meta column family puts (a node's first state, with its first record).
+    std::vector<std::pair<std::string, std::string>> meta_puts;
   };
   absl::Status Append(const std::vector<StoredRecord>& batch, const AppendCheck& check,
                       const AppendExtras& extras);
@@ -170,6 +172,8 @@ class Store {
 
   absl::StatusOr<std::optional<std::string>> GetMeta(const std::string& key) const;
   absl::Status PutMeta(const std::string& key, const std::string& value);
+  // Several meta keys in one durable write: all or none.
+  absl::Status PutMetas(const std::vector<std::pair<std::string, std::string>>& puts);
 
   // Sync bookkeeping (peers column family): cursors, receipts, link status.
   absl::StatusOr<std::optional<std::string>> GetPeer(const std::string& key) const;
