@@ -14,6 +14,7 @@
 #include "aggregator/status_macros.h"
 #include "aggregator/unit_id.h"
 #include "aggregator/validate.h"
+#include "node/store/durable_file.h"
 
 namespace rectsync::node {
 namespace {
@@ -202,6 +203,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options, Clo
   const std::string next_path = options.KeyPath() + ".next";
   if (!std::filesystem::exists(options.KeyPath()) && std::filesystem::exists(next_path)) {
     std::filesystem::rename(next_path, options.KeyPath());
+    RETURN_IF_ERROR(store::SyncDirectory(options.data_dir));
   }
   ASSIGN_OR_RETURN(record::KeyPair key, record::KeyPair::Load(options.KeyPath()));
   node->key_ = std::make_shared<const record::KeyPair>(std::move(key));

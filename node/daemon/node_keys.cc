@@ -18,6 +18,7 @@
 #include "aggregator/status_macros.h"
 #include "aggregator/unit_id.h"
 #include "node/daemon/node.h"
+#include "node/store/durable_file.h"
 
 namespace rectsync::node {
 namespace {
@@ -61,6 +62,7 @@ absl::StatusOr<std::string> Node::KeyGenNext(const std::string& data_dir) {
   }
   record::KeyPair key = record::KeyPair::Generate();
   RETURN_IF_ERROR(key.Save(path));
+  RETURN_IF_ERROR(store::SyncDirectory(data_dir));
   return key.public_key();
 }
 
@@ -218,6 +220,9 @@ void Node::TakeNextKeyLocked() {
       std::rename(NextKeyPath(options_).c_str(), key_path.c_str()) != 0) {
     spdlog::error("key rotation: cannot move node.key.next into place; still signing with the old key");
     return;
+  }
+  if (absl::Status s = store::SyncDirectory(options_.data_dir); !s.ok()) {
+    spdlog::warn("key rotation: {}", s.ToString());  // the renames stand; a crash may replay them
   }
   std::atomic_store(&key_, next_key_);
   next_key_.reset();

@@ -42,12 +42,15 @@ absl::Status ReplaceFileDurably(const std::string& path, const std::string& data
   fd = -1;
   if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(absl::StrCat("cannot replace ", path));
   std::string dir = std::filesystem::path(path).parent_path().string();
-  if (dir.empty()) dir = ".";
+  return SyncDirectory(dir.empty() ? "." : dir);
+}
+
+absl::Status SyncDirectory(const std::string& dir) {
   const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  if (dfd < 0) return Errno(absl::StrCat("cannot open directory ", dir));
+  const bool ok = ::fsync(dfd) == 0;
+  ::close(dfd);
+  if (!ok) return Errno(absl::StrCat("cannot sync directory ", dir));
   return absl::OkStatus();
 }
 

@@ -18,6 +18,10 @@ namespace rectsync::store {
 // on failure, with the old file untouched and no temporary left behind.
 absl::Status ReplaceFileDurably(const std::string& path, const std::string& data, mode_t mode = 0600);
 
+// Makes the entries of `dir` (files created, renamed or removed in it)
+// durable. Unavailable naming the directory on failure.
+absl::Status SyncDirectory(const std::string& dir);
+
 }  // namespace rectsync::store
 
 #endif  // RECTSYNC_NODE_STORE_DURABLE_FILE_H_
