@@ -193,11 +193,13 @@ absl::StatusOr<v1::PushReply> Node::IngestChainLocked(const std::string& pusher,
     // to body and signature), the exact bytes of every record before it.
     uint64_t seq = head.seq;
     std::string id = head.id;
+    uint64_t hlc = head.hlc;
     const std::vector<record::Enrolment> enrolments =
         hop == Hop::kFirst ? trust_.EnrolmentsOf(origin) : std::vector<record::Enrolment>{};
     for (size_t i = 0; i < fresh.size(); ++i) {
       const store::StoredRecord& r = fresh[i];
       RETURN_IF_ERROR(record::CheckLink(r.decoded, seq, id));
+      if (seq > 0) RETURN_IF_ERROR(record::CheckStampRises(r.decoded, hlc));
       RETURN_IF_ERROR(trust_.CheckEnrolled(r.decoded));
       if (hop == Hop::kFirst) {
         const std::string& key = signers[first_new + i];
@@ -218,6 +220,7 @@ absl::StatusOr<v1::PushReply> Node::IngestChainLocked(const std::string& pusher,
       }
       seq = r.decoded.body.seq();
       id = r.decoded.id;
+      hlc = r.decoded.body.hlc();
     }
     if (hop != Hop::kFirst) {
       RETURN_IF_ERROR(trust_.CheckSignature(fresh.back().envelope, fresh.back().decoded));

@@ -109,12 +109,13 @@ TEST_F(NodeTrustTest, TheFirstHopChecksEverySignatureAndVerifyNamesWhatTheChainV
   b2.set_origin(kCounty);
   b2.set_seq(2);
   b2.set_prev(record::RecordId(batch.records(0)));
-  b2.set_hlc(static_cast<uint64_t>(clock_.NowMillis()) << 16);
+  b2.set_hlc((static_cast<uint64_t>(clock_.NowMillis()) + 1000) << 16);
   b2.mutable_problem_raised()->set_problem_id(absl::StrCat(kCounty, ":P2"));
   v1::Record r2 = record::Seal(b2, *key);
   r2.set_signature(std::string(64, '\0'));
   v1::RecordBody b3 = b2;
   b3.set_seq(3);
+  b3.set_hlc(b2.hlc() + 1);
   b3.set_prev(record::RecordId(r2));
   b3.mutable_problem_raised()->set_problem_id(absl::StrCat(kCounty, ":P3"));
   *batch.add_records() = r2;
@@ -238,6 +239,7 @@ TEST_F(NodeTrustTest, APulledBatchThatFailsLeavesTrustWhereTheLedgerIs) {
 TEST_F(NodeTrustTest, AStoredRecordThatTodaysValidatorWouldRefuseStaysReadable) {
   clock_.Advance(2000);
   EnrolCounty(&clock_);
+  clock_.Advance(5 * 60 * 1000);  // so that a minute back is still within the enrolment
   MustAppend(*county_, Raise(kCounty, "一"));
   absl::StatusOr<record::KeyPair> key = record::KeyPair::Load(county_dir() + "/node.key");
   ASSERT_TRUE(key.ok()) << key.status();
@@ -269,6 +271,38 @@ TEST_F(NodeTrustTest, AStoredRecordThatTodaysValidatorWouldRefuseStaysReadable) 
   v1::PushReply r = root_->IngestPush(kCounty, batch);
   EXPECT_NE(r.code(), 0);
   EXPECT_THAT(r.error(), HasSubstr("title"));
+}
+
+// Stamps rise along a chain: a record stamped before the one it follows
+// (the signer's clock set back, as a thief would to slip in under a
+// revocation) is refused where the chain is taken, naming both times.
+TEST_F(NodeTrustTest, ARecordStampedBeforeTheOneItFollowsIsRefused) {
+  clock_.Advance(2000);
+  EnrolCounty(&clock_);
+  clock_.Advance(5 * 60 * 1000);  // so that a minute back is still within the enrolment
+  MustAppend(*county_, Raise(kCounty, "一"));
+  absl::StatusOr<record::KeyPair> key = record::KeyPair::Load(county_dir() + "/node.key");
+  ASSERT_TRUE(key.ok()) << key.status();
+  absl::StatusOr<store::Head> head = county_->store()->GetHead(kCounty);
+  ASSERT_TRUE(head.ok());
+  v1::RecordBody back = Raise(kCounty, "倒签的记录");
+  back.set_origin(kCounty);
+  back.set_seq(head->seq + 1);
+  back.set_prev(head->id);
+  back.set_hlc(head->hlc - (uint64_t{60000} << 16));  // a minute before its predecessor
+  back.mutable_problem_raised()->set_problem_id(absl::StrCat(kCounty, ":P", back.seq()));
+  v1::PushBatch honest = CountyBatch();
+  v1::PushBatch batch = honest;
+  *batch.add_records() = record::Seal(back, *key);
+
+  v1::PushReply r = root_->IngestPush(kCounty, batch);
+  EXPECT_EQ(r.code(), static_cast<int>(absl::StatusCode::kFailedPrecondition)) << r.error();
+  EXPECT_THAT(r.error(), HasSubstr("clock was set back"));
+  EXPECT_EQ(root_->store()->GetHead(kCounty)->seq, 0u) << "a refused batch stores nothing";
+  // The honest records alone are taken.
+  r = root_->IngestPush(kCounty, honest);
+  EXPECT_EQ(r.code(), 0) << r.error();
+  EXPECT_EQ(root_->store()->GetHead(kCounty)->seq, head->seq);
 }
 
 }  // namespace

@@ -275,4 +275,12 @@ absl::Status CheckLink(const DecodedRecord& r, uint64_t head_seq, absl::string_v
   return absl::OkStatus();
 }
 
+absl::Status CheckStampRises(const DecodedRecord& r, uint64_t head_hlc) {
+  if (r.body.hlc() > head_hlc) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "record ", Describe(r.body), " is stamped ", Utc(HlcMillis(r.body.hlc())),
+      ", not after the record it follows (", Utc(HlcMillis(head_hlc)),
+      "): stamps rise along a chain, so the signer's clock was set back"));
+}
+
 }  // namespace rectsync::record

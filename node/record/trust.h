@@ -128,6 +128,14 @@ absl::StatusOr<TrustStore> CheckBundle(const v1::EnrollmentBundle& bundle,
 // FailedPrecondition naming the gap or the mismatch.
 absl::Status CheckLink(const DecodedRecord& record, uint64_t head_seq, absl::string_view head_id);
 
+// Stamps rise along a chain (each node's hybrid clock never goes back, its
+// last stamp kept with its head): `record` must be stamped after the
+// record it follows (`head_hlc`). Checked where a chain is taken, so a key
+// holder who sets the clock back (a stolen laptop) cannot stamp records
+// before the last one the parent holds, and so before a revocation from
+// that time. FailedPrecondition naming both times.
+absl::Status CheckStampRises(const DecodedRecord& record, uint64_t head_hlc);
+
 }  // namespace rectsync::record
 
 #endif  // RECTSYNC_NODE_RECORD_TRUST_H_

@@ -87,7 +87,9 @@ class OutsideClient {
     b.set_origin(origin);
     b.set_seq(seq);
     b.set_prev(prev);
-    b.set_hlc(static_cast<uint64_t>(ms ? ms : NowMs()) << 16);
+    // Stamps rise along a chain: the seq in the logical part keeps two
+    // records sealed in one millisecond in order, as a node's clock does.
+    b.set_hlc((static_cast<uint64_t>(ms ? ms : NowMs()) << 16) | (seq & 0xffff));
     b.set_author("外部客户端");
     auto* p = b.mutable_problem_raised();
     p->set_problem_id(absl::StrCat(origin, ":X", seq));
