@@ -55,13 +55,7 @@ TEST_F(NodeTest, EnrollWithClockSetBackIsRefusedCleanlyOrValid) {
   root_ = OpenNode(root_dir(), &behind);
   ASSERT_NE(root_, nullptr);
   const uint64_t head = root_->store()->GetHead(kCity)->seq;
-  v1::EnrollRequest req;
-  req.set_author("admin");
-  req.set_unit(kCounty);
-  req.set_name("江宁区");
-  req.set_level(v1::LEVEL_COUNTY);
-  req.set_public_key(std::string(32, 'k'));
-  absl::StatusOr<v1::EnrollmentBundle> bundle = root_->Enroll(req);
+  absl::StatusOr<v1::EnrollmentBundle> bundle = root_->Enroll(CountyEnrollRequest(std::string(32, 'k')));
   if (!bundle.ok()) {
     EXPECT_EQ(root_->store()->GetHead(kCity)->seq, head)
         << "Enroll failed (" << bundle.status() << ") but its record was stored";

@@ -257,13 +257,7 @@ TEST_F(NodeTest, InitInterruptedBeforeNodeTomlIsFinishedByRunningItAgain) {
   // The same for a node initialised from its enrolment file.
   absl::StatusOr<std::string> pk = Node::KeyGen(county_dir());
   ASSERT_TRUE(pk.ok());
-  v1::EnrollRequest req;
-  req.set_author("admin");
-  req.set_unit(kCounty);
-  req.set_name("江宁区");
-  req.set_level(v1::LEVEL_COUNTY);
-  req.set_public_key(*pk);
-  absl::StatusOr<v1::EnrollmentBundle> bundle = root_->Enroll(req);
+  absl::StatusOr<v1::EnrollmentBundle> bundle = root_->Enroll(CountyEnrollRequest(*pk));
   ASSERT_TRUE(bundle.ok()) << bundle.status();
   ASSERT_TRUE(Node::InitFromBundle(county_dir(), *bundle).ok());
   std::filesystem::remove(county_dir() + "/node.toml");

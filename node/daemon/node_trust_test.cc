@@ -2,6 +2,8 @@
 // nonces, enrolment expiry at the first hop, fork proofs checked whole
 // before any is kept. (The same holes, tried from outside against real
 // daemons, are in tests/sync/trust_process_test.cc.)
+#include <optional>
+
 #include "aggregator/validate.h"
 #include "node/daemon/test_nodes.h"
 #include "node/record/keys.h"
@@ -28,6 +30,35 @@ class NodeTrustTest : public NodeTest {
       return true;
     }).ok());
     return b;
+  }
+
+  // The county enrolled, with one record written, and the body of its
+  // next record (chained after its head, stamped now) for a test to alter
+  // and seal with `key`, as an outside writer holding the county's key would.
+  struct NextRecord {
+    v1::RecordBody body;
+    store::Head head;
+    std::optional<record::KeyPair> key;
+  };
+  NextRecord CountyWithNextRecord(const std::string& title) {
+    clock_.Advance(2000);
+    EnrolCounty(&clock_);
+    clock_.Advance(5 * 60 * 1000);  // so that a minute back is still within the enrolment
+    MustAppend(*county_, Raise(kCounty, "一"));
+    NextRecord next;
+    absl::StatusOr<record::KeyPair> key = record::KeyPair::Load(county_dir() + "/node.key");
+    EXPECT_TRUE(key.ok()) << key.status();
+    if (key.ok()) next.key = std::move(*key);
+    absl::StatusOr<store::Head> head = county_->store()->GetHead(kCounty);
+    EXPECT_TRUE(head.ok()) << head.status();
+    if (head.ok()) next.head = *head;
+    next.body = Raise(kCounty, title);
+    next.body.set_origin(kCounty);
+    next.body.set_seq(next.head.seq + 1);
+    next.body.set_prev(next.head.id);
+    next.body.set_hlc(static_cast<uint64_t>(clock_.NowMillis()) << 16);
+    next.body.mutable_problem_raised()->set_problem_id(absl::StrCat(kCounty, ":P", next.body.seq()));
+    return next;
   }
 };
 
@@ -237,24 +268,13 @@ TEST_F(NodeTrustTest, APulledBatchThatFailsLeavesTrustWhereTheLedgerIs) {
 // version might have taken) leaves an old ledger readable and verifiable,
 // while a parent that applies the new rules refuses the record at ingest.
 TEST_F(NodeTrustTest, AStoredRecordThatTodaysValidatorWouldRefuseStaysReadable) {
-  clock_.Advance(2000);
-  EnrolCounty(&clock_);
-  clock_.Advance(5 * 60 * 1000);  // so that a minute back is still within the enrolment
-  MustAppend(*county_, Raise(kCounty, "一"));
-  absl::StatusOr<record::KeyPair> key = record::KeyPair::Load(county_dir() + "/node.key");
-  ASSERT_TRUE(key.ok()) << key.status();
-  absl::StatusOr<store::Head> head = county_->store()->GetHead(kCounty);
-  ASSERT_TRUE(head.ok());
-  v1::RecordBody old = Raise(kCounty, std::string(aggregator::kMaxTitle + 1, 'x'));
-  old.set_origin(kCounty);
-  old.set_seq(head->seq + 1);
-  old.set_prev(head->id);
-  old.set_hlc(static_cast<uint64_t>(clock_.NowMillis()) << 16);
-  const std::string pid = absl::StrCat(kCounty, ":P", old.seq());
-  old.mutable_problem_raised()->set_problem_id(pid);
+  NextRecord next = CountyWithNextRecord(std::string(aggregator::kMaxTitle + 1, 'x'));
+  ASSERT_TRUE(next.key.has_value());
+  const v1::RecordBody& old = next.body;
+  const std::string pid = old.problem_raised().problem_id();
   ASSERT_FALSE(aggregator::ValidateBody(old).ok());
   store::StoredRecord planted;
-  planted.envelope = record::Seal(old, *key);
+  planted.envelope = record::Seal(old, *next.key);
   planted.decoded.body = old;
   planted.decoded.id = record::RecordId(planted.envelope);
   ASSERT_TRUE(county_->store()->Append({planted}).ok());
@@ -277,23 +297,13 @@ TEST_F(NodeTrustTest, AStoredRecordThatTodaysValidatorWouldRefuseStaysReadable) 
 // (the signer's clock set back, as a thief would to slip in under a
 // revocation) is refused where the chain is taken, naming both times.
 TEST_F(NodeTrustTest, ARecordStampedBeforeTheOneItFollowsIsRefused) {
-  clock_.Advance(2000);
-  EnrolCounty(&clock_);
-  clock_.Advance(5 * 60 * 1000);  // so that a minute back is still within the enrolment
-  MustAppend(*county_, Raise(kCounty, "一"));
-  absl::StatusOr<record::KeyPair> key = record::KeyPair::Load(county_dir() + "/node.key");
-  ASSERT_TRUE(key.ok()) << key.status();
-  absl::StatusOr<store::Head> head = county_->store()->GetHead(kCounty);
-  ASSERT_TRUE(head.ok());
-  v1::RecordBody back = Raise(kCounty, "倒签的记录");
-  back.set_origin(kCounty);
-  back.set_seq(head->seq + 1);
-  back.set_prev(head->id);
-  back.set_hlc(head->hlc - (uint64_t{60000} << 16));  // a minute before its predecessor
-  back.mutable_problem_raised()->set_problem_id(absl::StrCat(kCounty, ":P", back.seq()));
+  NextRecord next = CountyWithNextRecord("倒签的记录");
+  ASSERT_TRUE(next.key.has_value());
+  v1::RecordBody back = next.body;
+  back.set_hlc(next.head.hlc - (uint64_t{60000} << 16));  // a minute before its predecessor
   v1::PushBatch honest = CountyBatch();
   v1::PushBatch batch = honest;
-  *batch.add_records() = record::Seal(back, *key);
+  *batch.add_records() = record::Seal(back, *next.key);
 
   v1::PushReply r = root_->IngestPush(kCounty, batch);
   EXPECT_EQ(r.code(), static_cast<int>(absl::StatusCode::kFailedPrecondition)) << r.error();
@@ -302,7 +312,7 @@ TEST_F(NodeTrustTest, ARecordStampedBeforeTheOneItFollowsIsRefused) {
   // The honest records alone are taken.
   r = root_->IngestPush(kCounty, honest);
   EXPECT_EQ(r.code(), 0) << r.error();
-  EXPECT_EQ(root_->store()->GetHead(kCounty)->seq, head->seq);
+  EXPECT_EQ(root_->store()->GetHead(kCounty)->seq, next.head.seq);
 }
 
 }  // namespace

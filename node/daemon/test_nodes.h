@@ -116,18 +116,23 @@ class NodeTest : public ::testing::Test {
     return node.ok() ? std::move(*node) : nullptr;
   }
 
-  // Enrols the county under the root and opens it on `clock`.
-  void EnrolCounty(Clock* clock, int64_t valid_until_ms = 0) {
-    absl::StatusOr<std::string> pk = Node::KeyGen(county_dir());
-    ASSERT_TRUE(pk.ok()) << pk.status();
+  // The root's enrolment of the county under `public_key`.
+  static v1::EnrollRequest CountyEnrollRequest(const std::string& public_key, int64_t valid_until_ms = 0) {
     v1::EnrollRequest req;
     req.set_author("admin");
     req.set_unit(kCounty);
     req.set_name("江宁区");
     req.set_level(v1::LEVEL_COUNTY);
-    req.set_public_key(*pk);
+    req.set_public_key(public_key);
     req.set_valid_until_ms(valid_until_ms);
-    absl::StatusOr<v1::EnrollmentBundle> bundle = root_->Enroll(req);
+    return req;
+  }
+
+  // Enrols the county under the root and opens it on `clock`.
+  void EnrolCounty(Clock* clock, int64_t valid_until_ms = 0) {
+    absl::StatusOr<std::string> pk = Node::KeyGen(county_dir());
+    ASSERT_TRUE(pk.ok()) << pk.status();
+    absl::StatusOr<v1::EnrollmentBundle> bundle = root_->Enroll(CountyEnrollRequest(*pk, valid_until_ms));
     ASSERT_TRUE(bundle.ok()) << bundle.status();
     ASSERT_EQ(bundle->chain_size(), 2);
     absl::Status s = Node::InitFromBundle(county_dir(), *bundle);
