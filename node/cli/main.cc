@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
 
 #include "node/cli/cmd_user.h"
 #include "node/cli/command.h"
@@ -24,6 +25,9 @@ int Fail(const absl::Status& s) {
 }  // namespace
 
 int Main(int argc, char** argv) {
+  // An in-process node logs for an operator's journal; the officer at the
+  // command line is told what matters by the command's own message.
+  spdlog::set_level(spdlog::level::err);
   CLI::App app{"rectsync: rectification ledger (整改台账) command line"};
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand

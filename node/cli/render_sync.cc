@@ -102,13 +102,17 @@ nlohmann::json SyncStatusJson(const v1::SyncStatusReply& s) {
                      {"other_id", record::ToHex(f.other_id())}});
   }
   return {{"unit", s.unit()}, {"now_ms", s.now_ms()},   {"links", links},
-          {"forks", forks},   {"skewed_records", s.skewed_records()}, {"keys", KeysJson(s.keys())}};
+          {"forks", forks},   {"skewed_records", s.skewed_records()}, {"keys", KeysJson(s.keys())},
+          {"write_fault", s.write_fault()}};
 }
 
 std::string RenderSyncStatus(Lang lang, const v1::SyncStatusReply& s) {
   const bool zh = lang == Lang::kZh;
   std::ostringstream o;
   o << (zh ? "同步状态 · 单位 " : "sync status · unit ") << s.unit() << "\n";
+  if (!s.write_fault().empty()) {
+    o << "  " << (zh ? "存储拒绝写入: " : "writes refused: ") << s.write_fault() << "\n";
+  }
   if (s.links().empty()) o << (zh ? "  (尚无同步链路)\n" : "  (no sync links yet)\n");
   for (const v1::LinkStatus& l : s.links()) {
     const bool up = l.direction() == "parent";

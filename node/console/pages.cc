@@ -356,7 +356,12 @@ std::string NewBody(const View& v, const std::vector<std::string>& units,
 
 std::string SyncBody(const View& v, const v1::SyncStatusReply& s) {
   const Lang lang = v.lang;
-  std::string h = absl::StrCat("<h1>", T(lang, "同步状态", "Sync"), "</h1><div class=\"box\"><table><tr><th>",
+  std::string h = absl::StrCat("<h1>", T(lang, "同步状态", "Sync"), "</h1>");
+  if (!s.write_fault().empty()) {
+    absl::StrAppend(&h, "<div class=\"error\" role=\"alert\">", T(lang, "存储拒绝写入:", "Writes refused: "),
+                    Esc(s.write_fault()), "</div>");
+  }
+  absl::StrAppend(&h, "<div class=\"box\"><table><tr><th>",
                                T(lang, "方向", "direction"), "</th><th>", L(lang, "f/unit"), "</th><th>",
                                T(lang, "地址", "address"), "</th><th>", T(lang, "最近联系", "last contact"), "</th><th>",
                                T(lang, "最近成功", "last success"), "</th><th class=\"n\">", T(lang, "已发送", "sent"),

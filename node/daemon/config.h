@@ -20,6 +20,11 @@ struct NodeOptions {
   int yellow_days = 10;
   // fsync every write before acknowledging it. Default true.
   bool sync_writes = true;
+  // Not read from node.toml. When the disk is full (or failing) at open,
+  // open the store read-only, so reads work and writes are refused by name
+  // (the CLI's in-process node); false: Open fails instead, ResourceExhausted
+  // for a full disk (rectsyncd, which waits for space).
+  bool read_only_fallback = true;
   // Received stamps further ahead than this do not advance the clock. Default 5 min.
   int64_t max_clock_skew_ms = 5 * 60 * 1000;
   // After an enrolment's valid_until, how long this node still takes, from

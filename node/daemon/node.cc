@@ -187,8 +187,10 @@ absl::StatusOr<std::unique_ptr<Node>> Node::OpenWaiting(const NodeOptions& optio
 absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options, Clock* clock) {
   RETURN_IF_ERROR(record::InitCrypto());
   std::unique_ptr<Node> node(new Node(options, clock));
-  ASSIGN_OR_RETURN(node->store_, store::Store::Open(options.DbPath(),
-                                                    store::StoreOptions{options.sync_writes}));
+  store::StoreOptions store_options;
+  store_options.sync = options.sync_writes;
+  store_options.read_only_fallback = options.read_only_fallback;
+  ASSIGN_OR_RETURN(node->store_, store::Store::Open(options.DbPath(), store_options));
   ASSIGN_OR_RETURN(std::optional<std::string> unit, node->store_->GetMeta(kMetaUnit));
   if (!unit) {
     return absl::FailedPreconditionError(

@@ -315,6 +315,13 @@ absl::Status Node::ImportUp(const v1::BundleBody& body, v1::ImportBundleReply* r
     v1::PushReply r = IngestPush(child, batch);
     reply->set_stored(reply->stored() + r.stored());
     reply->set_duplicates(reply->duplicates() + r.duplicates());
+    if (r.retry_after_ms() > 0) {
+      // This node cannot store now (its disk is full): the import stops,
+      // keeping what it stored; importing the bundle again finishes it.
+      return absl::Status(static_cast<absl::StatusCode>(r.code()),
+                          absl::StrCat(Range(batch), ": ", r.error(), " (", reply->stored(),
+                                       " records of this bundle were stored; import it again)"));
+    }
     if (r.code() != 0 && refused.insert(r.origin()).second) {
       reply->add_refusals(absl::StrCat(Range(batch), ": ", r.error()));
     }

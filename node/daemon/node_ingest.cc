@@ -17,11 +17,19 @@ namespace {
 
 using aggregator::InSubtree;
 
+// How long a child waits before sending again a batch this node could not
+// store (a full disk: the store tries to resume once a second).
+constexpr uint32_t kStoreRetryMs = 5000;
+
 v1::PushReply Refusal(const std::string& origin, const absl::Status& s) {
   v1::PushReply reply;
   reply.set_origin(origin);
   reply.set_code(static_cast<int32_t>(s.code()));
   reply.set_error(std::string(s.message()));
+  // Nothing wrong with the batch: this node cannot store now.
+  if (s.code() == absl::StatusCode::kResourceExhausted || s.code() == absl::StatusCode::kUnavailable) {
+    reply.set_retry_after_ms(kStoreRetryMs);
+  }
   return reply;
 }
 
@@ -126,6 +134,8 @@ v1::PushReply Node::IngestPush(const std::string& pusher, const v1::PushBatch& b
       return absl::PermissionDeniedError(absl::StrCat(
           "origin \"", origin, "\" lies outside the subtree of the pushing unit \"", pusher, "\""));
     }
+    // A node that cannot store now says so before verifying anything.
+    RETURN_IF_ERROR(store_->ReadyToWrite());
     const Hop hop = origin == pusher ? Hop::kFirst : Hop::kRelay;
     std::vector<std::string> signers;
     if (hop == Hop::kFirst) {
@@ -139,7 +149,9 @@ v1::PushReply Node::IngestPush(const std::string& pusher, const v1::PushBatch& b
   UpdateLink("child", pusher, [&](v1::LinkStatus* l) {
     l->set_last_contact_ms(now);
     l->set_records_received(l->records_received() + out.stored());
-    if (out.code() != 0) {
+    if (out.retry_after_ms() > 0) {
+      l->set_last_error(out.error());
+    } else if (out.code() != 0) {
       l->set_refusals(l->refusals() + 1);
       l->set_last_refusal(out.error());
     } else {

@@ -347,6 +347,7 @@ absl::StatusOr<v1::SyncStatusReply> Node::SyncStatus() const {
   v1::SyncStatusReply reply;
   reply.set_unit(unit_);
   reply.set_now_ms(clock_.wall()->NowMillis());
+  reply.set_write_fault(std::string(store_->WriteFault().message()));
   std::vector<v1::LinkStatus> links;
   RETURN_IF_ERROR(store_->ScanPeers("link/", [&](const std::string&, const std::string& v) {
     v1::LinkStatus l;

@@ -44,10 +44,23 @@ int main(int argc, char** argv) {
     return 1;
   }
   // An officer's in-process command may hold the store for a moment (the
-  // daemon was down); wait for it rather than exit.
-  auto node = rectsync::node::Node::OpenWaiting(*options, std::chrono::seconds(60), [] {
-    std::fprintf(stderr, "rectsyncd: the store is in use by another process (a rectsync command?); waiting\n");
-  });
+  // daemon was down); wait for it rather than exit. A full disk is waited
+  // out too, checked every 5 s (meanwhile the CLI reads the ledger
+  // in-process, read-only); a stop signal ends the wait.
+  options->read_only_fallback = false;
+  absl::StatusOr<std::unique_ptr<rectsync::node::Node>> node;
+  for (bool told = false;; told = true) {
+    node = rectsync::node::Node::OpenWaiting(*options, std::chrono::seconds(60), [] {
+      std::fprintf(stderr, "rectsyncd: the store is in use by another process (a rectsync command?); waiting\n");
+    });
+    if (node.ok() || node.status().code() != absl::StatusCode::kResourceExhausted) break;
+    if (!told) {
+      std::fprintf(stderr, "rectsyncd: %s; waiting for space (checked every 5 s)\n",
+                   std::string(node.status().message()).c_str());
+    }
+    const timespec pause{5, 0};
+    if (sigtimedwait(&signals, nullptr, &pause) > 0) return 0;
+  }
   if (!node.ok()) {
     std::fprintf(stderr, "rectsyncd: %s\n", std::string(node.status().message()).c_str());
     return 1;

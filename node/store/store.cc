@@ -1,5 +1,9 @@
 #include "node/store/store.h"
 
+#include <chrono>
+#include <cstdarg>
+#include <cstdio>
+#include <filesystem>
 #include <map>
 
 #include "absl/strings/cord.h"
@@ -10,10 +14,12 @@
 #include "aggregator/unit_id.h"
 #include "node/record/trust.h"
 #include "rocksdb/db.h"
+#include "rocksdb/listener.h"
 #include "rocksdb/merge_operator.h"
 #include "rocksdb/table.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/write_batch.h"
+#include "spdlog/spdlog.h"
 
 namespace rectsync::store {
 namespace {
@@ -35,6 +41,75 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
   }
   if (s.IsIOError() || s.IsBusy() || s.IsTryAgain()) return absl::UnavailableError(msg);
   return absl::InternalError(msg);
+}
+
+// RocksDB's informational log goes to the process's log (warnings and
+// errors only), not to a LOG file in the store: RocksDB's own file logger
+// asserts when it writes again after a failed write, so on a full disk
+// every open of the store aborted, `whoami` and `verify` included.
+class RocksLog : public rocksdb::Logger {
+ public:
+  RocksLog() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override { Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap); }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel()) return;
+    char line[1024];
+    std::vsnprintf(line, sizeof line, format, ap);
+    // As warnings: what matters reaches the caller as a status, and RocksDB
+    // calls some routine events errors (a new store's missing directory).
+    spdlog::warn("rocksdb: {}", line);
+  }
+};
+
+// The store resumes writing itself (Store::Write calls DB::Resume once
+// space returns); RocksDB's own recovery from a full disk waits for 64 MiB
+// of free space per write buffer, which a small disk never has.
+class ManualRecovery : public rocksdb::EventListener {
+ public:
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status, bool* auto_recovery) override {
+    *auto_recovery = false;
+  }
+};
+
+bool NoSpace(const rocksdb::Status& s) {
+  return s.IsNoSpace() || absl::StrContains(s.ToString(), "No space left on device");
+}
+
+// Why writes are refused after `s` failed one, as the officer or the
+// child reads it: the disk full named as such, and what happens next.
+absl::Status WriteFailed(const rocksdb::Status& s, const std::string& path) {
+  if (NoSpace(s)) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "No space left on device: the disk holding ", path,
+        " is full, so nothing of this write was stored; writes resume by themselves once space is "
+        "freed, and reads still work"));
+  }
+  return absl::UnavailableError(absl::StrCat(
+      "I/O error writing the store at ", path, " (", s.ToString(),
+      "): nothing of this write was stored; writes are retried once a second, and reads still work"));
+}
+
+// Why a store could not be opened for writing: a full disk is
+// ResourceExhausted, any other I/O error Unavailable. `read_only`: and was
+// opened read-only instead.
+absl::Status CannotOpenForWriting(const rocksdb::Status& s, const std::string& path, bool read_only) {
+  const bool full = NoSpace(s);
+  return absl::Status(
+      full ? absl::StatusCode::kResourceExhausted : absl::StatusCode::kUnavailable,
+      absl::StrCat("the store at ", path,
+                   read_only ? " was opened read-only: " : " cannot be opened for writing: ",
+                   full ? std::string("No space left on device: the disk holding it is full")
+                        : absl::StrCat("I/O error (", s.ToString(), ")"),
+                   read_only ? "; reads work, and writes are refused until space is freed and the "
+                               "command (or rectsyncd) starts again"
+                             : ""));
+}
+
+int64_t SteadyMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 std::string EncodeI64(int64_t v) {
@@ -157,6 +232,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
+  db_options.info_log = std::make_shared<RocksLog>();
+  db_options.listeners.push_back(std::make_shared<ManualRecovery>());
   rocksdb::ColumnFamilyOptions cf_options;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_mb << 20);
@@ -169,9 +246,24 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
   }
   std::unique_ptr<Store> store(new Store());
   store->options_ = options;
+  store->path_ = path;
+  // A directory that exists spares RocksDB's log an "error" for a new store.
+  std::error_code ignored;
+  std::filesystem::create_directories(path, ignored);
   rocksdb::DB* db = nullptr;
-  RETURN_IF_ERROR(
-      FromRocks(rocksdb::DB::Open(db_options, path, cfs, &store->handles_, &db), "open store"));
+  rocksdb::Status opened = rocksdb::DB::Open(db_options, path, cfs, &store->handles_, &db);
+  if (!opened.ok() && opened.IsIOError() && !InUseByAnotherProcess(FromRocks(opened, "")) &&
+      std::filesystem::exists(path + "/CURRENT")) {
+    // A full disk (or a failing one) still lets the officer read: whoami,
+    // verify, summaries. Writes are refused with the reason.
+    absl::Status why = CannotOpenForWriting(opened, path, options.read_only_fallback);
+    if (!options.read_only_fallback) return why;
+    store->read_only_ = why;
+    store->handles_.clear();
+    opened = rocksdb::DB::OpenForReadOnly(db_options, path, cfs, &store->handles_, &db);
+    if (opened.ok()) spdlog::warn("{}", std::string(why.message()));
+  }
+  RETURN_IF_ERROR(FromRocks(opened, "open store"));
   store->db_.reset(db);
   auto& h = store->handles_;
   store->records_ = h[1];
@@ -194,7 +286,9 @@ Store::~Store() {
   if (!db_) return;
   // Flushing the memtables on a clean close spares the next open a replay
   // of the write-ahead log (seconds after a large backlog).
-  db_->Flush(rocksdb::FlushOptions(), handles_).PermitUncheckedError();
+  if (read_only_.ok() && WriteFault().ok()) {
+    db_->Flush(rocksdb::FlushOptions(), handles_).PermitUncheckedError();
+  }
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
   db_->Close();
 }
@@ -313,19 +407,60 @@ absl::Status Store::Append(const std::vector<StoredRecord>& batch, const AppendC
   for (const auto& [k, v] : extras.peer_puts) wb.Put(peers_, k, v);
   for (const auto& [k, v] : extras.index_puts) wb.Put(index_, k, v);
   for (const auto& [k, v] : extras.meta_puts) wb.Put(meta_, k, v);
-  rocksdb::WriteOptions wo;
-  wo.sync = options_.sync;
-  RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), "append records"));
+  RETURN_IF_ERROR(Write(&wb, /*durable=*/true, "append records"));
   if (wrote_summary_only) has_summary_only_ = true;
   return absl::OkStatus();
 }
 
 absl::Status Store::RecordFork(const v1::Record& env, const DecodedRecord& r) {
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
   const std::string key = absl::StrCat(RecordKey(r.body.origin(), r.body.seq()),
                                        absl::string_view("\0", 1), r.id);
-  return FromRocks(db_->Put(wo, forks_, key, env.SerializeAsString()), "record fork");
+  rocksdb::WriteBatch wb;
+  wb.Put(forks_, key, env.SerializeAsString());
+  return Write(&wb, /*durable=*/true, "record fork");
+}
+
+absl::Status Store::ReadyToWrite() {
+  if (!read_only_.ok()) return read_only_;
+  std::lock_guard<std::mutex> lock(fault_mu_);
+  if (fault_.ok()) return absl::OkStatus();
+  // Nothing more goes through the failed write-ahead log: RocksDB's writer
+  // asserts when written again after an error. Once a second, Resume (a
+  // flush and a fresh log) is tried; it fails while the disk is still full.
+  const int64_t now = SteadyMillis();
+  if (now - fault_at_ms_ < 1000) return fault_;
+  fault_at_ms_ = now;
+  if (!db_->Resume().ok()) return fault_;
+  spdlog::info("store {}: writes resume after \"{}\"", path_, std::string(fault_.message()));
+  fault_ = absl::OkStatus();
+  return absl::OkStatus();
+}
+
+absl::Status Store::Write(rocksdb::WriteBatch* batch, bool durable, absl::string_view what) {
+  if (absl::Status ready = ReadyToWrite(); !ready.ok()) {
+    return absl::Status(ready.code(), absl::StrCat(what, ": ", ready.message()));
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync && durable;
+  rocksdb::Status s = db_->Write(wo, batch);
+  if (s.ok()) return absl::OkStatus();
+  if (!s.IsIOError()) return FromRocks(s, what);
+  absl::Status failed = WriteFailed(s, path_);
+  {
+    std::lock_guard<std::mutex> lock(fault_mu_);
+    if (fault_.ok()) {
+      spdlog::warn("store {}: {}: {}", path_, std::string(what), std::string(failed.message()));
+      fault_ = failed;
+      fault_at_ms_ = SteadyMillis();
+    }
+  }
+  return absl::Status(failed.code(), absl::StrCat(what, ": ", failed.message()));
+}
+
+absl::Status Store::WriteFault() const {
+  if (!read_only_.ok()) return read_only_;
+  std::lock_guard<std::mutex> lock(fault_mu_);
+  return fault_;
 }
 
 absl::StatusOr<std::vector<Store::Fork>> Store::Forks() const {
@@ -386,9 +521,9 @@ absl::StatusOr<std::optional<std::string>> Store::GetPeer(const std::string& key
 }
 
 absl::Status Store::PutPeer(const std::string& key, const std::string& value, bool durable) {
-  rocksdb::WriteOptions wo;
-  wo.sync = options_.sync && durable;
-  return FromRocks(db_->Put(wo, peers_, key, value), absl::StrCat("write peer entry ", key));
+  rocksdb::WriteBatch wb;
+  wb.Put(peers_, key, value);
+  return Write(&wb, durable, absl::StrCat("write peer entry ", key));
 }
 
 absl::Status Store::ScanPeers(
@@ -662,15 +797,13 @@ absl::StatusOr<std::optional<std::string>> Store::GetMeta(const std::string& key
 absl::Status Store::PutMetas(const std::vector<std::pair<std::string, std::string>>& puts) {
   rocksdb::WriteBatch wb;
   for (const auto& [k, v] : puts) wb.Put(meta_, k, v);
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  return FromRocks(db_->Write(wo, &wb), "write meta");
+  return Write(&wb, /*durable=*/true, "write meta");
 }
 
 absl::Status Store::PutMeta(const std::string& key, const std::string& value) {
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  return FromRocks(db_->Put(wo, meta_, key, value), absl::StrCat("write meta ", key));
+  rocksdb::WriteBatch wb;
+  wb.Put(meta_, key, value);
+  return Write(&wb, /*durable=*/true, absl::StrCat("write meta ", key));
 }
 
 }  // namespace rectsync::store

@@ -20,12 +20,20 @@
 // WriteBatch, so after a crash the store is at a record boundary.
 // Thread-safety: reads are safe from any thread; Append must be serialised by
 // the caller (the Node holds one writer lock).
+// I/O errors: a write that fails (No space left on device, an I/O error)
+// stores nothing of its batch, and from then on writes are refused with the
+// same status, without touching RocksDB's failed write-ahead log, until
+// DB::Resume succeeds (tried at most once a second, by the next write), so
+// the store recovers by itself when space returns. Reads keep working.
+// A full disk is ResourceExhausted ("No space left on device: the disk
+// holding ... is full"), any other I/O error Unavailable.
 #ifndef RECTSYNC_NODE_STORE_STORE_H_
 #define RECTSYNC_NODE_STORE_STORE_H_
 
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -38,6 +46,7 @@
 namespace rocksdb {
 class ColumnFamilyHandle;
 class DB;
+class WriteBatch;
 }  // namespace rocksdb
 
 namespace rectsync::store {
@@ -51,6 +60,10 @@ struct StoreOptions {
   bool sync = true;
   // Block cache size in MiB. Default 64.
   size_t block_cache_mb = 64;
+  // When the store cannot be opened for writing because of an I/O error
+  // (a full disk), open it read-only instead: reads work, and every write
+  // fails with WriteFault(). Off for the daemon, which waits for space.
+  bool read_only_fallback = true;
 };
 
 struct Head {
@@ -186,6 +199,15 @@ class Store {
   // Number of index entries whose key starts with `prefix`.
   absl::StatusOr<uint64_t> CountIndex(const std::string& prefix) const;
 
+  // OK while writes go through; otherwise why they are refused (the last
+  // failed write's status, or why the store was opened read-only).
+  absl::Status WriteFault() const;
+  // The same, after trying to resume writing when a write failed (at most
+  // once a second): what a caller asks before work that ends in a write
+  // (verifying a pushed batch), so that a full disk costs it nothing.
+  absl::Status ReadyToWrite();
+  bool read_only() const { return !read_only_.ok(); }
+
   rocksdb::DB* db() const { return db_.get(); }
   // The handle of column family `name` ("records", "heads", ... as listed
   // above), or nullptr. For tests and repair tools that must reach below
@@ -197,8 +219,16 @@ class Store {
   Store() = default;
   std::string GetOrEmpty(rocksdb::ColumnFamilyHandle* cf, const std::string& key,
                          absl::Status* status) const;
+  // Every write goes through here (see I/O errors above). `durable`: fsync
+  // when the store syncs at all.
+  absl::Status Write(rocksdb::WriteBatch* batch, bool durable, absl::string_view what);
 
   StoreOptions options_;
+  std::string path_;
+  absl::Status read_only_;  // not OK: opened read-only, and why
+  mutable std::mutex fault_mu_;
+  absl::Status fault_;      // not OK: a write failed and writes are refused
+  int64_t fault_at_ms_ = 0; // steady clock: the failure, or the last Resume tried
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::ColumnFamilyHandle* records_ = nullptr;

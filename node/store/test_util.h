@@ -5,6 +5,10 @@
 #define RECTSYNC_NODE_STORE_TEST_UTIL_H_
 
 #include <stdlib.h>
+#include <sys/mount.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <filesystem>
 #include <map>
@@ -39,6 +43,34 @@ class ScopedTempDir {
 
  private:
   std::string path_;
+};
+
+// A small tmpfs of `size_mb` MiB mounted on a fresh directory (root only),
+// unmounted on destruction: a real disk that fills. `error()` says why
+// there is none (not root, or no mount permission in this container).
+class ScopedTmpfs {
+ public:
+  explicit ScopedTmpfs(int size_mb) {
+    const std::string opts = "size=" + std::to_string(size_mb) + "m,mode=0700";
+    if (::mount("tmpfs", dir_.path().c_str(), "tmpfs", 0, opts.c_str()) != 0) {
+      error_ = std::string("mount tmpfs: ") + std::strerror(errno);
+    } else {
+      mounted_ = true;
+    }
+  }
+  ~ScopedTmpfs() {
+    if (mounted_) ::umount2(dir_.path().c_str(), MNT_DETACH);
+  }
+  ScopedTmpfs(const ScopedTmpfs&) = delete;
+  ScopedTmpfs& operator=(const ScopedTmpfs&) = delete;
+
+  const std::string& path() const { return dir_.path(); }
+  const std::string& error() const { return error_; }
+
+ private:
+  ScopedTempDir dir_{"tmpfs"};
+  bool mounted_ = false;
+  std::string error_;
 };
 
 inline constexpr const char* kAllColumnFamilies[] = {

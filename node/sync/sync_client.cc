@@ -148,7 +148,7 @@ void SyncClient::PushLoop() {
     NoteResult(s);
     if (!s.ok()) {
       if (failures == 0) spdlog::warn("push to {} ({}): {}", parent_, address_, std::string(s.message()));
-      if (!Sleep(Backoff(failures++))) break;
+      if (!Sleep(std::max(Backoff(failures++), retry_after_ms_.exchange(0)))) break;
       continue;
     }
     failures = 0;
@@ -282,6 +282,13 @@ absl::Status SyncClient::PushOnce() {
     inflight.pop_front();
     v1::PushReply reply;
     if (!stream->Read(&reply)) return absl::UnavailableError("push stream closed before the receipt");
+    if (reply.retry_after_ms() > 0) {
+      // Nothing wrong with the batch; the parent cannot store now (its disk
+      // is full). Not a refusal: the round ends and is tried again later.
+      retry_after_ms_ = reply.retry_after_ms();
+      return absl::Status(static_cast<absl::StatusCode>(reply.code()),
+                          absl::StrCat("parent ", parent_, " cannot store now: ", reply.error()));
+    }
     if (reply.code() != 0) {
       // Later batches of a refused origin are refused too (they no longer
       // follow the parent's head): report the first.

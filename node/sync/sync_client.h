@@ -100,6 +100,9 @@ class SyncClient {
   grpc::ClientContext* pull_ctx_ = nullptr;  // guarded by mu_; cancelled by Stop()
   std::mt19937_64 rng_;                      // guarded by mu_
   int64_t last_attest_ms_ = 0;                // push thread only
+  // The parent's hint after a batch it could not store (its disk full):
+  // the push loop waits at least this long before the next round.
+  std::atomic<int64_t> retry_after_ms_{0};
   uint64_t attested_sent_seq_ = 0;            // push thread only
   std::map<std::string, uint64_t> relayed_;   // push thread only: attestations sent up
   std::map<std::string, uint64_t> receipted_; // push thread only: origin -> seq of the receipt held
