@@ -362,13 +362,13 @@ std::string SyncBody(const View& v, const v1::SyncStatusReply& s) {
                     Esc(s.write_fault()), "</div>");
   }
   absl::StrAppend(&h, "<div class=\"box\"><table><tr><th>",
-                               T(lang, "方向", "direction"), "</th><th>", L(lang, "f/unit"), "</th><th>",
-                               T(lang, "地址", "address"), "</th><th>", T(lang, "最近联系", "last contact"), "</th><th>",
-                               T(lang, "最近成功", "last success"), "</th><th class=\"n\">", T(lang, "已发送", "sent"),
-                               "</th><th class=\"n\">", T(lang, "已接收", "received"), "</th><th class=\"n\">",
-                               T(lang, "待确认", "pending"), "</th><th class=\"n\">", T(lang, "滞后", "lag"),
-                               "</th><th class=\"n\">", T(lang, "拒收", "refusals"), "</th><th>",
-                               T(lang, "最近错误", "last error"), "</th></tr>");
+                  T(lang, "方向", "direction"), "</th><th>", L(lang, "f/unit"), "</th><th>",
+                  T(lang, "地址", "address"), "</th><th>", T(lang, "最近联系", "last contact"), "</th><th>",
+                  T(lang, "最近成功", "last success"), "</th><th class=\"n\">", T(lang, "已发送", "sent"),
+                  "</th><th class=\"n\">", T(lang, "已接收", "received"), "</th><th class=\"n\">",
+                  T(lang, "待确认", "pending"), "</th><th class=\"n\">", T(lang, "滞后", "lag"),
+                  "</th><th class=\"n\">", T(lang, "拒收", "refusals"), "</th><th>",
+                  T(lang, "最近错误", "last error"), "</th></tr>");
   for (const v1::LinkStatus& l : s.links()) {
     const bool stale = l.last_contact_ms() == 0 || v.now_ms - l.last_contact_ms() > v.stale_after_ms;
     absl::StrAppend(&h, "<tr><td>", l.direction() == "parent" ? T(lang, "上级", "parent") : T(lang, "下级", "child"),
