@@ -16,12 +16,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzNodes& nodes = FuzzNodes::Get();
   rectsync::v1::PushBatch batch;
   if (!batch.ParseFromString(rectsync::node::fuzzing::Variation(nodes.push_batch(), data, size))) return 0;
-  std::unique_ptr<rectsync::node::Node> city = nodes.FreshCity();
-  const rectsync::v1::PushReply reply = city->IngestPush(rectsync::node::fuzzing::kFuzzCounty, batch);
+  const rectsync::v1::PushReply reply = nodes.City().IngestPush(rectsync::node::fuzzing::kFuzzCounty, batch);
   if (reply.error().empty() == (reply.code() != 0) || (reply.stored() > 0 && reply.receipt().body().empty())) {
     std::fprintf(stderr, "inconsistent reply: %s\n", reply.DebugString().c_str());
     std::abort();
   }
-  rectsync::node::fuzzing::ExpectVerifies(*city, "a push");
+  nodes.AfterInput("a push");
   return 0;
 }

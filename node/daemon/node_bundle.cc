@@ -135,10 +135,11 @@ absl::StatusOr<v1::BundleBody> Node::BundleUp(bool all) {
       ASSIGN_OR_RETURN(uint64_t acked, ReceiptedSeq(*store_, parent, origin));
       from = acked + 1;
     }
-    if (from > head.seq) continue;
+    const uint64_t last = head.seq;  // a structured binding cannot be captured before C++20
+    if (from > last) continue;
     v1::PushBatch* batch = nullptr;
     RETURN_IF_ERROR(store_->ScanOrigin(origin, from, [&](uint64_t seq, const v1::Record& r) {
-      if (seq > head.seq) return false;
+      if (seq > last) return false;
       if (batch == nullptr || batch->records_size() >= options_.batch_records) batch = body.add_batches();
       *batch->add_records() = r;
       return true;
