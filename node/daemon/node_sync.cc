@@ -34,7 +34,7 @@ std::string LinkKey(const std::string& direction, const std::string& peer) {
 
 // Does `body` (from an origin outside `subtree`) concern `subtree`?
 absl::StatusOr<bool> RecordConcerns(const store::Store& store, const v1::RecordBody& body,
-                              const std::string& subtree) {
+                                    const std::string& subtree, ConcernsCache* cache) {
   auto related = [&](const std::string& unit) {
     return InSubtree(unit, subtree) || InSubtree(subtree, unit);
   };
@@ -53,8 +53,14 @@ absl::StatusOr<bool> RecordConcerns(const store::Store& store, const v1::RecordB
       InSubtree(body.problem_amended().unit(), subtree)) {
     return true;
   }
+  if (cache != nullptr) {
+    if (auto known = cache->problems.find(pid); known != cache->problems.end()) return known->second;
+    ++cache->reads;
+  }
   ASSIGN_OR_RETURN(std::optional<v1::ProblemState> state, store.GetProblem(pid));
-  return state && state->raised() && InSubtree(state->unit(), subtree);
+  const bool concerns = state && state->raised() && InSubtree(state->unit(), subtree);
+  if (cache != nullptr) cache->problems[pid] = concerns;
+  return concerns;
 }
 
 absl::StatusOr<v1::HandshakeReply> Node::Handshake(const std::string& child) {
@@ -147,31 +153,28 @@ absl::StatusOr<std::vector<v1::PullBatch>> Node::CollectPull(
       std::chrono::steady_clock::now() + std::chrono::milliseconds(req.wait_ms());
   std::set<std::pair<std::string, uint64_t>> known_forks;
   for (const v1::FrontierEntry& e : req.known_forks()) known_forks.emplace(e.origin(), e.seq());
-  std::vector<v1::PullBatch> out;
+  // Per origin, the batch this answer carries. A long-poll wake scans only
+  // what arrived since the last scan: `cursor` moves up to what was scanned.
+  std::map<std::string, v1::PullBatch> batches;
+  std::vector<v1::ForkProof> proofs;
+  ConcernsCache concerns_cache;
+  uint64_t records_read = 0;
+  // Only the child's ancestors write records that concern it from outside
+  // its subtree (a sibling's would be authority violations): for a direct
+  // child, this node and its ancestors; for a grandchild that failed over
+  // here, also the units between. Root first, so enrolments arrive before
+  // what they sign. Of this node and units below it every record is held;
+  // of those above, what was pulled.
+  std::vector<std::string> origins = aggregator::SelfAndAncestors(aggregator::ParentUnit(child));
+  std::reverse(origins.begin(), origins.end());
   while (true) {
     const uint64_t seen = changes();
-    size_t total = 0;
-    out.clear();
     // Fork proofs the child lacks, of origins on its path or below it.
-    ASSIGN_OR_RETURN(std::vector<v1::ForkProof> proofs,
-                     ForkProofs([&](const std::string& origin, uint64_t seq) {
+    ASSIGN_OR_RETURN(proofs, ForkProofs([&](const std::string& origin, uint64_t seq) {
                        return (InSubtree(origin, child) || InSubtree(child, origin)) &&
                               !known_forks.count({origin, seq});
                      }));
-    if (!proofs.empty()) {
-      v1::PullBatch forks;
-      for (v1::ForkProof& p : proofs) *forks.add_forks() = std::move(p);
-      total += forks.forks_size();
-      out.push_back(std::move(forks));
-    }
-    // Only the child's ancestors write records that concern it from
-    // outside its subtree (a sibling's would be authority violations): for
-    // a direct child, this node and its ancestors; for a grandchild that
-    // failed over here, also the units between. Root first, so enrolments
-    // arrive before what they sign. Of this node and units below it every
-    // record is held; of those above, what was pulled.
-    std::vector<std::string> origins = aggregator::SelfAndAncestors(aggregator::ParentUnit(child));
-    std::reverse(origins.begin(), origins.end());
+    size_t total = proofs.size();
     for (const std::string& origin : origins) {
       if (total >= limit) break;
       uint64_t scanned_to = 0;
@@ -184,17 +187,18 @@ absl::StatusOr<std::vector<v1::PullBatch>> Node::CollectPull(
       }
       const uint64_t from = cursor[origin] + 1;
       if (from > scanned_to) continue;
-      v1::PullBatch batch;
+      v1::PullBatch& batch = batches[origin];
       batch.set_origin(origin);
       absl::Status inner;
       RETURN_IF_ERROR(store_->ScanOrigin(origin, from, [&](uint64_t seq, const v1::Record& env) {
         if (seq > scanned_to) return false;
+        ++records_read;
         auto r = record::Decode(env);
         if (!r.ok()) {
           inner = absl::DataLossError(absl::StrCat("stored ", origin, "#", seq, ": ", r.status().message()));
           return false;
         }
-        auto concerns = RecordConcerns(*store_, r->body, child);
+        auto concerns = RecordConcerns(*store_, r->body, child, &concerns_cache);
         if (!concerns.ok()) {
           inner = concerns.status();
           return false;
@@ -210,8 +214,9 @@ absl::StatusOr<std::vector<v1::PullBatch>> Node::CollectPull(
       }));
       RETURN_IF_ERROR(inner);
       batch.set_scanned_to(scanned_to);
-      out.push_back(std::move(batch));
+      cursor[origin] = scanned_to;
     }
+    if (total > 0) break;  // news goes out at once
     // Long poll: wait for news in short slices, watching for cancellation.
     bool changed = false;
     while (!changed && std::chrono::steady_clock::now() < deadline &&
@@ -220,10 +225,21 @@ absl::StatusOr<std::vector<v1::PullBatch>> Node::CollectPull(
           deadline - std::chrono::steady_clock::now());
       changed = WaitForChange(seen, std::min(left, std::chrono::milliseconds(100))) != seen;
     }
-    if (total > 0 || !changed) break;
+    if (!changed) break;
+  }
+  std::vector<v1::PullBatch> out;
+  if (!proofs.empty()) {
+    v1::PullBatch forks;
+    for (v1::ForkProof& p : proofs) *forks.add_forks() = std::move(p);
+    out.push_back(std::move(forks));
+  }
+  for (const std::string& origin : origins) {
+    if (auto b = batches.find(origin); b != batches.end()) out.push_back(std::move(b->second));
   }
   UpdateLink("child", child, [&](v1::LinkStatus* l) {
     l->set_last_contact_ms(clock_.wall()->NowMillis());
+    l->set_pull_records_read(l->pull_records_read() + records_read);
+    l->set_pull_problem_reads(l->pull_problem_reads() + concerns_cache.reads);
   });
   return out;
 }
