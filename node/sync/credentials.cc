@@ -3,6 +3,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <grpcpp/resource_quota.h>
+
 #include "absl/strings/str_cat.h"
 #include "aggregator/status_macros.h"
 
@@ -18,6 +20,12 @@ absl::StatusOr<std::string> ReadPem(const std::string& path, const char* key) {
 }
 
 constexpr int kKeepaliveMs = 20000;
+// A child keeps a push stream, a pull and a short call open to its parent.
+constexpr int kStreamsPerConnection = 16;
+// Threads serving Sync calls, all children together (a child's long poll
+// holds one); past it a new call is refused with RESOURCE_EXHAUSTED and the
+// child retries after its backoff.
+constexpr int kMaxSyncThreads = 2048;
 constexpr int kKeepaliveTimeoutMs = 10000;
 
 }  // namespace
@@ -53,6 +61,10 @@ void ConfigureServer(const node::NodeOptions& o, grpc::ServerBuilder* b) {
   b->AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   b->AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, kKeepaliveMs / 2);
   b->AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+  b->AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, kStreamsPerConnection);
+  grpc::ResourceQuota quota("rectsync-sync");
+  quota.SetMaxThreads(kMaxSyncThreads);
+  b->SetResourceQuota(quota);
 }
 
 grpc::ChannelArguments ChannelArgs(const node::NodeOptions& o) {

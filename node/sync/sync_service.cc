@@ -1,5 +1,6 @@
 #include "node/sync/sync_service.h"
 
+#include <algorithm>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -57,18 +58,23 @@ grpc::Status SyncService::Handshake(grpc::ServerContext*, const v1::HandshakeReq
 
 grpc::Status SyncService::PushRaw(grpc::ServerContext* ctx,
                                   grpc::ServerReaderWriter<v1::PushReply, grpc::ByteBuffer>* stream) {
+  CallLimits::Call call(&limits_, ctx, kFirstMessageMs);
   grpc::ByteBuffer raw;
   v1::PushBatch batch;
   if (!stream->Read(&raw)) return grpc::Status::OK;
+  call.Touch();
   if (absl::Status s = ParseRaw(&raw, &batch, "push message 1"); !s.ok()) return ToGrpc(s);
   if (absl::Status s = node_->CheckHello(batch.hello()); !s.ok()) return ToGrpc(s);
   const std::string pusher = batch.hello().unit();
+  if (absl::Status s = call.Claim(pusher); !s.ok()) return ToGrpc(s);
   for (int n = 1;; ++n) {
     if (ctx->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "push cancelled");
     // A refused batch is answered in the stream; the child goes on with its
     // other origins.
     if (!stream->Write(node_->IngestPush(pusher, batch))) break;
+    call.Touch();
     if (!stream->Read(&raw)) break;
+    call.Touch();
     batch.Clear();
     if (absl::Status s = ParseRaw(&raw, &batch, absl::StrCat("push message ", n + 1)); !s.ok()) {
       return ToGrpc(s);
@@ -79,13 +85,19 @@ grpc::Status SyncService::PushRaw(grpc::ServerContext* ctx,
 
 grpc::Status SyncService::Pull(grpc::ServerContext* ctx, const v1::PullRequest* req,
                                grpc::ServerWriter<v1::PullBatch>* writer) {
+  CallLimits::Call call(&limits_, ctx, kIdleMs);
   if (absl::Status s = node_->CheckHello(req->hello()); !s.ok()) return ToGrpc(s);
-  auto batches = node_->CollectPull(req->hello().unit(), *req, [this, ctx] {
+  if (absl::Status s = call.Claim(req->hello().unit()); !s.ok()) return ToGrpc(s);
+  v1::PullRequest capped = *req;
+  capped.set_wait_ms(std::min<int64_t>(req->wait_ms(), kMaxPullWaitMs));
+  call.Touch(capped.wait_ms() + kIdleMs);
+  auto batches = node_->CollectPull(req->hello().unit(), capped, [this, ctx] {
     return ctx->IsCancelled() || stopping_.load();
   });
   if (!batches.ok()) return ToGrpc(batches.status());
   for (const v1::PullBatch& b : *batches) {
     if (!writer->Write(b)) break;
+    call.Touch();
   }
   return grpc::Status::OK;
 }
@@ -109,8 +121,10 @@ grpc::Status SyncService::ReportForks(grpc::ServerContext*, const v1::ForkReport
 
 grpc::Status SyncService::Restore(grpc::ServerContext* ctx, const v1::RestoreRequest* req,
                                   grpc::ServerWriter<v1::PullBatch>* writer) {
+  CallLimits::Call call(&limits_, ctx, kIdleMs);
   if (absl::Status s = node_->CheckHello(req->hello()); !s.ok()) return ToGrpc(s);
   const std::string& caller = req->hello().unit();
+  if (absl::Status s = call.Claim(caller); !s.ok()) return ToGrpc(s);
   // origin -> the seq to send after: every origin under the caller from the
   // start, or the ones it asked for.
   std::map<std::string, uint64_t> after;
@@ -137,6 +151,7 @@ grpc::Status SyncService::Restore(grpc::ServerContext* ctx, const v1::RestoreReq
       batch.set_scanned_to(at);
       if (batch.records_size() < kChunk) return true;
       open = !ctx->IsCancelled() && writer->Write(batch);
+      call.Touch();
       batch.clear_records();
       return open;
     });

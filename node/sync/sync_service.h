@@ -4,7 +4,8 @@
 // read; a hello signs a nonce from Challenge and opens one call. Push reads
 // raw messages and parses them itself, so that bytes which do not parse end
 // the stream with INVALID_ARGUMENT naming the message, not with a silent OK.
-// Owns nothing; the Node must outlive it. Thread-safe.
+// Streaming calls are watched by CallLimits (idle calls cancelled, calls per
+// unit bounded, long polls capped). The Node must outlive it. Thread-safe.
 #ifndef RECTSYNC_NODE_SYNC_SYNC_SERVICE_H_
 #define RECTSYNC_NODE_SYNC_SYNC_SERVICE_H_
 
@@ -13,6 +14,7 @@
 #include <grpcpp/support/byte_buffer.h>
 
 #include "node/daemon/node.h"
+#include "node/sync/call_limits.h"
 #include "rectsync/v1/sync.grpc.pb.h"
 
 namespace rectsync::sync {
@@ -44,6 +46,7 @@ class SyncService final : public v1::Sync::Service {
 
   node::Node* node_;
   std::atomic<bool> stopping_{false};
+  CallLimits limits_;
 };
 
 // Parses a raw gRPC message as `out`; InvalidArgument naming `what` and its
