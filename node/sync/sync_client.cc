@@ -229,11 +229,10 @@ absl::Status SyncClient::PushOnce() {
       if (parent_seq > head.seq) {
         // The parent holds more of this log than this node does: its disk
         // was lost or an old copy restored. Writing on would fork.
-        node_->UpdateLink("parent", parent_, [&](v1::LinkStatus* l) {
-          l->set_last_refusal(absl::StrCat(
-              "the parent holds ", origin, " up to #", parent_seq, " but this node only up to #",
-              head.seq, ": run `rectsync restore` before writing here"));
-        });
+        const std::string refusal = absl::StrCat(
+            "the parent holds ", origin, " up to #", parent_seq, " but this node only up to #",
+            head.seq, ": run `rectsync restore` before writing here");
+        node_->UpdateLink("parent", parent_, [&](v1::LinkStatus* l) { l->set_last_refusal(refusal); });
         continue;
       }
       if (parent_seq > 0) {
