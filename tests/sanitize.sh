@@ -14,6 +14,7 @@ cmake -S "$top" -B "$top/build-fuzz" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo 
 cmake --build "$top/build-fuzz" -j"$(nproc)"
 # A report fails the test that made it; leaks are reported too.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$top/tests/fuzz/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 (cd "$top/build-fuzz" && ctest --output-on-failure -j"$(nproc)" --timeout 900 "$@")
 bash "$top/tests/fuzz/run.sh" "${FUZZ_SECONDS:-15}"

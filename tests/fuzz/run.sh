@@ -24,6 +24,7 @@ cmake -S "$top" -B "$top/build-fuzz" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo 
   -DCMAKE_CXX_COMPILER=clang++ -DRECTSYNC_FUZZ=ON >/dev/null
 cmake --build "$top/build-fuzz" --target "${targets[@]}" -j"$(nproc)"
 cd "$top/build-fuzz"
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$top/tests/fuzz/lsan.supp:print_suppressions=0}
 declare -A corpus=([record_fuzz]=node/record/fuzz_corpus [push_fuzz]=node/daemon/fuzz_corpus/push
   [bundle_fuzz]=node/daemon/fuzz_corpus/bundle [config_fuzz]=node/daemon/fuzz_corpus/config
   [ledger_fuzz]=node/ledger/fuzz_corpus)
