@@ -21,6 +21,7 @@
 
 #include "node/daemon/config.h"
 #include "node/daemon/node.h"
+#include "node/daemon/test_bodies.h"
 #include "node/record/keys.h"
 
 namespace rectsync::node::fuzzing {
@@ -163,32 +164,10 @@ class FuzzNodes {
 
   // One problem through the workflow the county can write alone.
   static void Write(Node& county) {
-    v1::RecordBody raise;
-    raise.set_author("zhang");
-    auto* p = raise.mutable_problem_raised();
-    p->set_unit(kFuzzCounty);
-    p->set_source(v1::SOURCE_INSPECTION);
-    p->set_category("公开");
-    p->set_title("村务公开不及时");
-    p->set_deadline("2030-06-30");
-    const std::string problem = Must(county.Append(raise), "raise").subject();
-    v1::RecordBody measure;
-    measure.set_author("zhang");
-    measure.mutable_measure_added()->set_problem_id(problem);
-    measure.mutable_measure_added()->set_text("建立公开台账");
-    const std::string m = Must(county.Append(measure), "measure").subject();
-    v1::RecordBody progress;
-    progress.set_author("zhang");
-    progress.mutable_progress_reported()->set_problem_id(problem);
-    progress.mutable_progress_reported()->set_measure_id(m);
-    progress.mutable_progress_reported()->set_note("已整改");
-    progress.mutable_progress_reported()->mutable_outcomes()->set_funds_recovered_fen(125);
-    Must(county.Append(progress), "progress");
-    v1::RecordBody claim;
-    claim.set_author("zhang");
-    claim.mutable_completion_claimed()->set_problem_id(problem);
-    claim.mutable_completion_claimed()->set_kind(v1::CLAIM_COMPLETED);
-    Must(county.Append(claim), "claim");
+    const std::string problem = Must(county.Append(testing::Raise(kFuzzCounty)), "raise").subject();
+    const std::string measure = Must(county.Append(testing::AddMeasure(problem)), "measure").subject();
+    Must(county.Append(testing::Progress(problem, 125, measure)), "progress");
+    Must(county.Append(testing::Claim(problem)), "claim");
   }
 
   FixedClock clock_;

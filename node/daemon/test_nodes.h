@@ -1,5 +1,5 @@
-// Test helpers (header-only) for Node tests: a fake wall clock, record body
-// builders, and a fixture with a root node (InitRoot) in a scratch directory
+// Test helpers (header-only) for Node tests: a fake wall clock, the record
+// body builders of test_bodies.h, and a fixture with a root node (InitRoot) in a scratch directory
 // that can enrol a county (Enroll + InitFromBundle). Tests only.
 #ifndef RECTSYNC_NODE_DAEMON_TEST_NODES_H_
 #define RECTSYNC_NODE_DAEMON_TEST_NODES_H_
@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "node/daemon/config.h"
 #include "node/daemon/node.h"
+#include "node/daemon/test_bodies.h"
 #include "node/record/codec.h"
 #include "node/store/test_util.h"
 #include "rocksdb/db.h"
@@ -37,57 +38,6 @@ class FakeClock : public Clock {
  private:
   int64_t now_ms_;
 };
-
-inline v1::RecordBody Raise(const std::string& unit, const std::string& title = "村务公开不及时") {
-  v1::RecordBody b;
-  b.set_author("zhang");
-  auto* e = b.mutable_problem_raised();
-  e->set_unit(unit);
-  e->set_source(v1::SOURCE_INSPECTION);
-  e->set_category("公开");
-  e->set_title(title);
-  e->set_deadline("2030-06-30");
-  return b;
-}
-
-inline v1::RecordBody AddMeasure(const std::string& problem) {
-  v1::RecordBody b;
-  b.set_author("zhang");
-  b.mutable_measure_added()->set_problem_id(problem);
-  b.mutable_measure_added()->set_text("建立公开台账");
-  return b;
-}
-
-inline v1::RecordBody Progress(const std::string& problem, int64_t funds_fen = 0,
-                        const std::string& measure = "") {
-  v1::RecordBody b;
-  b.set_author("zhang");
-  auto* e = b.mutable_progress_reported();
-  e->set_problem_id(problem);
-  e->set_measure_id(measure);
-  e->set_note("已整改");
-  e->mutable_outcomes()->set_funds_recovered_fen(funds_fen);
-  return b;
-}
-
-inline v1::RecordBody Claim(const std::string& problem) {
-  v1::RecordBody b;
-  b.set_author("zhang");
-  b.mutable_completion_claimed()->set_problem_id(problem);
-  b.mutable_completion_claimed()->set_kind(v1::CLAIM_COMPLETED);
-  return b;
-}
-
-inline v1::RecordBody Review(const std::string& problem, const std::string& claim_id, bool accepted) {
-  v1::RecordBody b;
-  b.set_author("li");
-  auto* e = b.mutable_claim_reviewed();
-  e->set_problem_id(problem);
-  e->set_claim_record_id(claim_id);
-  e->set_accepted(accepted);
-  e->set_note(accepted ? "" : "材料不全");
-  return b;
-}
 
 class NodeTest : public ::testing::Test {
  protected:
