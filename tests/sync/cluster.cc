@@ -255,7 +255,8 @@ v1::VerifyReply Verify(cli::NodeClient& c) {
   return Must(cli::Call(&v1::Admin::Stub::Verify, c.admin(), v1::VerifyRequest()), "verify");
 }
 
-v1::AppendReply Raise(cli::NodeClient& c, const std::string& title, const std::string& unit) {
+v1::AppendReply Raise(cli::NodeClient& c, const std::string& title, const std::string& unit,
+                      const std::string& detail) {
   v1::AppendRequest req;
   req.mutable_body()->set_author("test");
   auto* p = req.mutable_body()->mutable_problem_raised();
@@ -265,6 +266,7 @@ v1::AppendReply Raise(cli::NodeClient& c, const std::string& title, const std::s
   p->set_source(v1::SOURCE_INSPECTION);
   p->set_category("党的建设");
   p->set_title(title);
+  p->set_detail(detail);
   p->set_deadline("2027-06-30");
   return Must(cli::Call(&v1::Admin::Stub::Append, c.admin(), req), "raise");
 }

@@ -102,7 +102,9 @@ v1::PushReply PushOneBatch(v1::Sync::Stub* stub, const v1::Hello& hello,
 v1::Summary Summary(cli::NodeClient& c, const std::string& unit = "");
 v1::SyncStatusReply SyncStatus(cli::NodeClient& c);
 v1::VerifyReply Verify(cli::NodeClient& c);
-v1::AppendReply Raise(cli::NodeClient& c, const std::string& title, const std::string& unit = "");
+// A problem raised at the node behind `c` for `unit` ("": its own unit).
+v1::AppendReply Raise(cli::NodeClient& c, const std::string& title, const std::string& unit = "",
+                      const std::string& detail = "");
 
 }  // namespace rectsync::testing
 

@@ -118,19 +118,7 @@ TEST_F(DiskFullTest, ATownshipWhoseDiskFillsRefusesByNameTellsItsVillageToWaitAn
   constexpr int kRaised = 400;
   // Over the admin socket rather than one CLI process each: 400 process
   // starts are most of a minute under ASan.
-  for (int i = 1; i <= kRaised; ++i) {
-    v1::AppendRequest req;
-    req.mutable_body()->set_author("officer");
-    auto* p = req.mutable_body()->mutable_problem_raised();
-    p->set_unit(kVillage1);
-    p->set_source(v1::SOURCE_INSPECTION);
-    p->set_category("基层组织");
-    p->set_title(absl::StrCat("问题 ", i));
-    p->set_detail(Detail());
-    p->set_deadline("2027-06-30");
-    auto appended = cli::Call(&v1::Admin::Stub::Append, village->admin(), req);
-    ASSERT_TRUE(appended.ok()) << "the village's own disk is not full: " << appended.status();
-  }
+  for (int i = 1; i <= kRaised; ++i) Raise(*village, absl::StrCat("问题 ", i), kVillage1, Detail());
   const uint64_t village_head = base + kRaised;
   ASSERT_EQ(HeadAt(*village, kVillage1), village_head);
   // The township stops storing part-way: the village keeps the rest
