@@ -309,9 +309,9 @@ class Node {
 
 // Does `body`, from an origin outside `subtree`, concern `subtree`: an
 // enrolment or inspection on its path, a figure for a unit in it, or a
-// record about a problem whose responsible unit lies in it. `problems`, if
-// set, remembers the answer per problem across calls (one state read per
-// problem instead of one per record); `reads` counts the state reads.
+// record about a problem whose responsible unit lies in it. `cache`, if set,
+// remembers the answer per problem across calls (one state read per problem
+// instead of one per record) and counts the state reads.
 struct ConcernsCache {
   std::map<std::string, bool> problems;
   uint64_t reads = 0;

@@ -5,7 +5,7 @@
 
 namespace rectsync::sync {
 
-CallLimits::CallLimits(double idle_scale) : idle_scale_(idle_scale), watchdog_([this] { Watch(); }) {}
+CallLimits::CallLimits() : watchdog_([this] { Watch(); }) {}
 
 CallLimits::~CallLimits() {
   {
@@ -17,8 +17,7 @@ CallLimits::~CallLimits() {
 }
 
 std::chrono::steady_clock::time_point CallLimits::After(int64_t ms) const {
-  return std::chrono::steady_clock::now() +
-         std::chrono::milliseconds(static_cast<int64_t>(static_cast<double>(ms) * idle_scale_));
+  return std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
 }
 
 uint64_t CallLimits::idle_cancelled() const {

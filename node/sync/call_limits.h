@@ -32,8 +32,7 @@ inline constexpr int64_t kIdleMs = 30000;          // between messages, once the
 
 class CallLimits {
  public:
-  // `idle_scale` shortens every idle limit (tests); 1 in production.
-  explicit CallLimits(double idle_scale = 1.0);
+  CallLimits();
   ~CallLimits();
   CallLimits(const CallLimits&) = delete;
   CallLimits& operator=(const CallLimits&) = delete;
@@ -68,7 +67,6 @@ class CallLimits {
   void Watch();
   std::chrono::steady_clock::time_point After(int64_t ms) const;
 
-  const double idle_scale_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;                         // guarded by mu_

@@ -109,7 +109,6 @@ void TcpProxy::Pump(int client, int upstream) {
         ::close(upstream);
         return;
       }
-      bytes_ += static_cast<uint64_t>(n);
     }
   }
   ::close(client);

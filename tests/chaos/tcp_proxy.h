@@ -29,7 +29,6 @@ class TcpProxy {
   // Each chunk forwarded waits this long first (0: none).
   void SetDelay(int ms) { delay_ms_ = ms; }
   uint64_t connections() const { return connections_; }
-  uint64_t bytes() const { return bytes_; }
 
  private:
   void Accept();
@@ -42,7 +41,6 @@ class TcpProxy {
   std::atomic<int> delay_ms_{0};
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> connections_{0};
-  std::atomic<uint64_t> bytes_{0};
   std::mutex mu_;
   std::vector<std::thread> pumps_;
   std::thread acceptor_;

@@ -25,11 +25,10 @@ cmake -S "$top" -B "$top/build-fuzz" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo 
 cmake --build "$top/build-fuzz" --target "${targets[@]}" -j"$(nproc)"
 cd "$top/build-fuzz"
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$top/tests/fuzz/lsan.supp:print_suppressions=0}
+# Each target's corpus; the target is built in the corpus's directory.
 declare -A corpus=([record_fuzz]=node/record/fuzz_corpus [push_fuzz]=node/daemon/fuzz_corpus/push
   [bundle_fuzz]=node/daemon/fuzz_corpus/bundle [config_fuzz]=node/daemon/fuzz_corpus/config
   [ledger_fuzz]=node/ledger/fuzz_corpus)
-declare -A dir=([record_fuzz]=node/record [push_fuzz]=node/daemon [bundle_fuzz]=node/daemon
-  [config_fuzz]=node/daemon [ledger_fuzz]=node/ledger)
 failed=0
 summary=()
 for t in "${targets[@]}"; do
@@ -37,7 +36,7 @@ for t in "${targets[@]}"; do
   echo "== $t for ${seconds} s (seed corpus: ${corpus[$t]})"
   log=$t.log
   rc=0
-  "./${dir[$t]}/$t" -max_total_time="$seconds" -max_len=262144 -rss_limit_mb=2048 -timeout=10 \
+  "./${corpus[$t]%%/fuzz_corpus*}/$t" -max_total_time="$seconds" -max_len=262144 -rss_limit_mb=2048 -timeout=10 \
     -print_final_stats=1 -artifact_prefix="crashes/$t/" "corpus/$t" "$top/${corpus[$t]}" >"$log" 2>&1 || rc=$?
   tail -n 12 "$log"
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
