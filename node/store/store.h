@@ -18,6 +18,8 @@
 //
 // Append() writes records, heads, derived state and rollups in one atomic
 // WriteBatch, so after a crash the store is at a record boundary.
+// Files: opening and writes in store.cc, reads in store_read.cc, the value
+// layouts in store_codec.h, I/O faults in store_faults.cc.
 // Thread-safety: reads are safe from any thread; Append must be serialised by
 // the caller (the Node holds one writer lock).
 // I/O errors: a write that fails (No space left on device, an I/O error)
