@@ -77,7 +77,9 @@ class SyncClient {
   // One Restore call: stores every batch it streams; the records taken.
   absl::StatusOr<uint64_t> ReadRestore(const v1::RestoreRequest& req, int64_t timeout_ms, absl::string_view what);
   void PushLoop();
-  void PullLoop();
+  void PullLoop();  // sync_client_pull.cc, with PullOnce and the Restore calls
+  // `s` as an absl status, its message prefixed with `what`.
+  static absl::Status Annotate(const grpc::Status& s, absl::string_view what);
   // Sleeps up to `ms` or until Stop(). Returns false when stopping.
   bool Sleep(int64_t ms);
   int64_t Backoff(int failures);
