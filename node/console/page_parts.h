@@ -1,4 +1,4 @@
-// Pieces the console's pages share (pages.cc, pages_ledger.cc). Internal.
+// Pieces the console's pages share (pages.cc, pages_problem.cc, pages_ledger.cc). Internal.
 #ifndef RECTSYNC_NODE_CONSOLE_PAGE_PARTS_H_
 #define RECTSYNC_NODE_CONSOLE_PAGE_PARTS_H_
 
