@@ -149,6 +149,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
     it->Seek("s/");
     store->has_summary_only_ = it->Valid() && it->key().starts_with("s/");
   }
+  ASSIGN_OR_RETURN(HeadTable::Heads heads, store->ReadHeads());
+  store->head_table_.Reset(heads);
   return store;
 }
 
@@ -278,7 +280,11 @@ absl::Status Store::Append(const std::vector<StoredRecord>& batch, const AppendC
   for (const auto& [k, v] : extras.index_puts) wb.Put(index_, k, v);
   for (const auto& [k, v] : extras.meta_puts) wb.Put(meta_, k, v);
   RETURN_IF_ERROR(Write(&wb, /*durable=*/true, "append records"));
-  if (wrote_summary_only) has_summary_only_ = true;
+  head_table_.Move(heads);
+  if (wrote_summary_only) {
+    has_summary_only_ = true;
+    ++summary_only_version_;
+  }
   return absl::OkStatus();
 }
 

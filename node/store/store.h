@@ -44,6 +44,7 @@
 #include "absl/status/statusor.h"
 #include "aggregator/derive.h"
 #include "node/record/codec.h"
+#include "node/store/head_table.h"
 
 namespace rocksdb {
 class ColumnFamilyHandle;
@@ -66,12 +67,6 @@ struct StoreOptions {
   // (a full disk), open it read-only instead: reads work, and every write
   // fails with WriteFault(). Off for the daemon, which waits for space.
   bool read_only_fallback = true;
-};
-
-struct Head {
-  uint64_t seq = 0;  // 0: nothing held for the origin
-  std::string id;
-  uint64_t hlc = 0;
 };
 
 // A record the caller has verified, with its envelope.
@@ -134,10 +129,17 @@ class Store {
   // The lowest forked seq of `origin`, or 0 if it has no fork.
   absl::StatusOr<uint64_t> FrozenAt(const std::string& origin) const;
 
+  // Heads are answered from memory (head_table.h); the heads column family
+  // is what they are loaded from at open.
   absl::StatusOr<Head> GetHead(const std::string& origin) const;
   absl::StatusOr<std::vector<std::pair<std::string, Head>>> Heads() const;
   // Heads of `unit` and the origins below it.
   absl::StatusOr<std::vector<std::pair<std::string, Head>>> HeadsUnder(const std::string& unit) const;
+  // The heads with their subtree digests and versions of change.
+  const HeadTable& head_table() const { return head_table_; }
+  // Counts the appends that stored a summary-only attestation from below,
+  // since open: whoever relays them up looks again only when it moved.
+  uint64_t summary_only_version() const { return summary_only_version_; }
   absl::StatusOr<std::optional<v1::Record>> GetRecord(const std::string& origin,
                                                       uint64_t seq) const;
   // Calls `fn` for the records of `origin` from seq `from` on, in order,
@@ -219,6 +221,8 @@ class Store {
  private:
   class BatchReader;
   Store() = default;
+  // The heads column family, read once at open into head_table_.
+  absl::StatusOr<std::vector<std::pair<std::string, Head>>> ReadHeads() const;
   std::string GetOrEmpty(rocksdb::ColumnFamilyHandle* cf, const std::string& key,
                          absl::Status* status) const;
   // Every write goes through here (see I/O errors above). `durable`: fsync
@@ -244,6 +248,8 @@ class Store {
   // Whether any summary-only attestation is held (most nodes hold none, and
   // their summaries then skip looking for them).
   std::atomic<bool> has_summary_only_{false};
+  std::atomic<uint64_t> summary_only_version_{0};
+  HeadTable head_table_;
 };
 
 // Key encodings, exposed for tests and tools.

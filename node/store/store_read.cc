@@ -48,18 +48,7 @@ absl::StatusOr<uint64_t> Store::FrozenAt(const std::string& origin) const {
 
 absl::StatusOr<std::vector<std::pair<std::string, Head>>> Store::HeadsUnder(
     const std::string& unit) const {
-  std::vector<std::pair<std::string, Head>> out;
-  ASSIGN_OR_RETURN(Head own, GetHead(unit));
-  if (own.seq > 0) out.emplace_back(unit, own);
-  const std::string prefix = absl::StrCat(unit, "/");
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), heads_));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    std::string origin = it->key().ToString();
-    ASSIGN_OR_RETURN(Head h, DecodeHead(origin, absl::string_view(it->value().data(), it->value().size())));
-    out.emplace_back(std::move(origin), std::move(h));
-  }
-  RETURN_IF_ERROR(FromRocks(it->status(), "scan heads"));
-  return out;
+  return head_table_.Under(unit);
 }
 
 absl::StatusOr<std::optional<std::string>> Store::GetPeer(const std::string& key) const {
@@ -90,14 +79,14 @@ absl::StatusOr<uint64_t> Store::CountIndex(const std::string& prefix) const {
 }
 
 absl::StatusOr<Head> Store::GetHead(const std::string& origin) const {
-  absl::Status status;
-  std::string v = GetOrEmpty(heads_, origin, &status);
-  RETURN_IF_ERROR(status);
-  if (v.empty()) return Head{};
-  return DecodeHead(origin, v);
+  return head_table_.Get(origin);
 }
 
 absl::StatusOr<std::vector<std::pair<std::string, Head>>> Store::Heads() const {
+  return head_table_.All();
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, Head>>> Store::ReadHeads() const {
   std::vector<std::pair<std::string, Head>> out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), heads_));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {

@@ -252,6 +252,58 @@ TEST_F(StoreTest, ReopenAfterCloseKeepsEverything) {
   EXPECT_EQ((*store_->GetProblem(kP1))->reopen_count(), 1u);
 }
 
+// The digest of a subtree's frontier, recomputed from its heads.
+FrontierDigest Recomputed(const Store& store, const std::string& unit) {
+  FrontierDigest d;
+  const HeadTable::Heads heads = *store.HeadsUnder(unit);
+  for (const auto& [origin, head] : heads) d.Toggle(origin, head.seq, head.id);
+  return d;
+}
+
+// Heads come from memory (HeadTable); the digests of every subtree follow
+// each append, not a refused one, and are the same after reopening; moves
+// are listed by version, so a reader asks only for what moved.
+TEST_F(StoreTest, HeadTableKeepsEachSubtreesDigestAndWhatMoved) {
+  const HeadTable& table = store_->head_table();
+  EXPECT_EQ(table.DigestUnder(kCity), FrontierDigest());
+  ASSERT_TRUE(Append(FirstBatch()).ok());
+  const uint64_t v1 = table.version();
+  EXPECT_EQ(v1, 2u);  // the city and the county moved once each
+  for (const std::string& unit : {kCity, kCounty, kOtherCounty, kTown}) {
+    SCOPED_TRACE(unit);
+    EXPECT_EQ(table.DigestUnder(unit), Recomputed(*store_, unit));
+  }
+  EXPECT_NE(table.DigestUnder(kCity), table.DigestUnder(kCounty));
+  EXPECT_EQ(table.DigestUnder(kOtherCounty), FrontierDigest());
+
+  // The county moves, the city does not: the city's subtree digest changes
+  // with the county's; what moved since v1 is the county alone.
+  const FrontierDigest city_before = table.DigestUnder(kCity);
+  ASSERT_TRUE(Append({Seal(at::Progress(Next(kCounty), kP1))}).ok());
+  EXPECT_NE(table.DigestUnder(kCity), city_before);
+  EXPECT_EQ(table.DigestUnder(kCity), Recomputed(*store_, kCity));
+  HeadTable::Heads moved = table.MovedSince(v1, kCity);
+  ASSERT_EQ(moved.size(), 1u);
+  EXPECT_EQ(moved[0].first, kCounty);
+  EXPECT_EQ(moved[0].second.seq, 3u);
+  EXPECT_TRUE(table.MovedSince(table.version(), kCity).empty());
+  EXPECT_TRUE(table.MovedSince(v1, kOtherCounty).empty());
+
+  // A refused batch moves nothing.
+  const FrontierDigest held = table.DigestUnder(kCity);
+  const uint64_t version = table.version();
+  EXPECT_FALSE(Append({ledger_.SealAs(at::Progress(Next(kCounty), kP1), 9, at::FakeId("elsewhere", 8))}).ok());
+  EXPECT_EQ(table.DigestUnder(kCity), held);
+  EXPECT_EQ(table.version(), version);
+
+  // Reopened: the same heads and digests, loaded from the heads column family.
+  Reopen();
+  EXPECT_EQ(store_->head_table().DigestUnder(kCity), held);
+  EXPECT_EQ(store_->head_table().DigestUnder(kCounty), Recomputed(*store_, kCounty));
+  EXPECT_EQ(store_->GetHead(kCounty)->seq, 3u);
+  EXPECT_EQ(store_->head_table().version(), 0u);
+}
+
 TEST_F(StoreTest, ScansAreOrderedByOriginThenSeq) {
   // More than 256 records, so a little-endian seq would sort wrongly; and an
   // origin ("3201-x") that shares a string prefix with the city.
