@@ -121,8 +121,11 @@ class Node {
   // below it, and passes CheckCaller. Unauthenticated / PermissionDenied /
   // FailedPrecondition naming why otherwise.
   absl::Status CheckHello(const v1::Hello& hello);
-  // What this node holds of `child`'s subtree.
-  absl::StatusOr<v1::HandshakeReply> Handshake(const std::string& child);
+  // What this node holds of `child`'s subtree: the whole frontier, or only
+  // frontier_unchanged when `believed_digest` (the child's digest of what it
+  // believes is held here) matches, so an idle heartbeat costs O(1).
+  absl::StatusOr<v1::HandshakeReply> Handshake(const std::string& child,
+                                               const std::string& believed_digest = "");
   // Remembers the public address a child advertised in its hello (for live
   // queries).
   void NoteAdvertised(const v1::Hello& hello);

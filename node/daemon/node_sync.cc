@@ -63,16 +63,23 @@ absl::StatusOr<bool> RecordConcerns(const store::Store& store, const v1::RecordB
   return concerns;
 }
 
-absl::StatusOr<v1::HandshakeReply> Node::Handshake(const std::string& child) {
+absl::StatusOr<v1::HandshakeReply> Node::Handshake(const std::string& child,
+                                                   const std::string& believed_digest) {
   v1::HandshakeReply reply;
   reply.set_parent(unit_);
   reply.set_time_ms(clock_.wall()->NowMillis());
-  ASSIGN_OR_RETURN(auto heads, store_->HeadsUnder(child));
-  for (const auto& [origin, head] : heads) {
-    v1::FrontierEntry* f = reply.add_frontier();
-    f->set_origin(origin);
-    f->set_seq(head.seq);
-    f->set_head(head.id);
+  const std::string digest = store_->head_table().DigestUnder(child).bytes();
+  reply.set_frontier_digest(digest);
+  if (believed_digest == digest) {
+    reply.set_frontier_unchanged(true);
+  } else {
+    ASSIGN_OR_RETURN(auto heads, store_->HeadsUnder(child));
+    for (const auto& [origin, head] : heads) {
+      v1::FrontierEntry* f = reply.add_frontier();
+      f->set_origin(origin);
+      f->set_seq(head.seq);
+      f->set_head(head.id);
+    }
   }
   ASSIGN_OR_RETURN(std::vector<store::Store::Fork> forks, store_->Forks());
   for (const store::Store::Fork& f : forks) {
@@ -82,7 +89,11 @@ absl::StatusOr<v1::HandshakeReply> Node::Handshake(const std::string& child) {
     e->set_seq(f.seq);
     e->set_head(f.other_id);
   }
-  UpdateLink("child", child, [&](v1::LinkStatus* l) { l->set_last_contact_ms(reply.time_ms()); });
+  UpdateLink("child", child, [&](v1::LinkStatus* l) {
+    l->set_last_contact_ms(reply.time_ms());
+    l->set_handshakes(l->handshakes() + 1);
+    l->set_handshake_frontier_entries(l->handshake_frontier_entries() + reply.frontier_size());
+  });
   return reply;
 }
 

@@ -189,7 +189,8 @@ absl::Status Store::Append(const std::vector<StoredRecord>& batch, const AppendC
                            const AppendExtras& extras) {
   BatchReader reader(this);
   rocksdb::WriteBatch wb;
-  bool wrote_summary_only = false;
+  bool wrote_summary_only = false;   // a unit's latest summary-only attestation
+  bool stored_summary_only = false;  // any summary-only attestation from below
   std::map<std::string, Head> heads;
   aggregator::RollupDelta rollups;
   for (const StoredRecord& rec : batch) {
@@ -231,6 +232,7 @@ absl::Status Store::Append(const std::vector<StoredRecord>& batch, const AppendC
       // Held sparsely means held instead of the subtree's records: a
       // summary-only uplink from below. (The attester's own copy is not.)
       if (a.summary_only() && extras.sparse) {
+        stored_summary_only = true;
         // Latest by fold order wins, so replicas agree whatever the order.
         const std::string so_key = absl::StrCat("s/", a.unit());
         absl::Status status;
@@ -281,10 +283,8 @@ absl::Status Store::Append(const std::vector<StoredRecord>& batch, const AppendC
   for (const auto& [k, v] : extras.meta_puts) wb.Put(meta_, k, v);
   RETURN_IF_ERROR(Write(&wb, /*durable=*/true, "append records"));
   head_table_.Move(heads);
-  if (wrote_summary_only) {
-    has_summary_only_ = true;
-    ++summary_only_version_;
-  }
+  if (wrote_summary_only) has_summary_only_ = true;
+  if (stored_summary_only) ++summary_only_version_;
   return absl::OkStatus();
 }
 

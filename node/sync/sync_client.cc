@@ -172,19 +172,51 @@ void SyncClient::PushLoop() {
 }
 
 absl::Status SyncClient::PushOnce() {
+  absl::Status round = PushRound();
+  // A round that found anything amiss (an error, a refusal, a fork, the
+  // parent ahead or behind) starts the next one from the whole frontier.
+  if (!round.ok()) believed_.valid = false;
+  return round;
+}
+
+void SyncClient::Believed::Reset(const google::protobuf::RepeatedPtrField<v1::FrontierEntry>& frontier) {
+  heads.clear();
+  digest = store::FrontierDigest();
+  for (const v1::FrontierEntry& f : frontier) Move(f.origin(), store::Head{f.seq(), f.head(), 0});
+}
+
+void SyncClient::Believed::Move(const std::string& origin, const store::Head& to) {
+  store::Head& held = heads[origin];
+  digest.Move(origin, held, to);
+  held = to;
+}
+
+absl::Status SyncClient::PushRound() {
   const std::string& me = node_->unit();
   v1::HandshakeRequest hreq;
   ASSIGN_OR_RETURN(*hreq.mutable_hello(), Hello());
+  if (believed_.valid) hreq.set_frontier_digest(believed_.digest.bytes());
   v1::HandshakeReply frontier;
   {
     auto ctx = NewContext(options_.call_timeout_ms);
     grpc::Status gs = stub_->Handshake(ctx.get(), hreq, &frontier);
     if (!gs.ok()) return Annotate(gs, "handshake");
   }
-  std::map<std::string, const v1::FrontierEntry*> held;
-  for (const v1::FrontierEntry& f : frontier.frontier()) held[f.origin()] = &f;
+  // The parent's frontier: what it just sent, or (frontier_unchanged) the
+  // one believed, whose entries were checked against this node's records
+  // when they came (from a full answer, or a receipt).
+  const bool unchanged = believed_.valid && frontier.frontier_unchanged();
+  if (!unchanged) believed_.Reset(frontier.frontier());
+  believed_.valid = false;  // until this round ends with nothing amiss
   std::map<std::string, uint64_t> frozen;
   for (const v1::FrontierEntry& f : frontier.frozen()) frozen[f.origin()] = f.seq();
+  // Idle: this node's subtree is what the parent holds, all receipted.
+  if (unchanged && frozen.empty() && node_->store()->head_table().DigestUnder(me) == believed_.digest) {
+    RETURN_IF_ERROR(ReportForks(frozen));
+    RETURN_IF_ERROR(RelayAttestations());
+    believed_.valid = true;
+    return absl::OkStatus();
+  }
 
   // What to push: origins (enrollers sort before those they enrol) whose
   // local head is past the parent's.
@@ -195,16 +227,18 @@ absl::Status SyncClient::PushOnce() {
   };
   std::vector<Work> work;
   std::map<std::string, uint64_t> behind;
+  bool amiss = false;
   ASSIGN_OR_RETURN(auto heads, node_->store()->HeadsUnder(me));
   for (const auto& [origin, head] : heads) {
     if (frozen.count(origin)) continue;
     uint64_t parent_seq = 0;
-    if (auto it = held.find(origin); it != held.end()) {
-      parent_seq = it->second->seq();
+    if (auto it = believed_.heads.find(origin); it != believed_.heads.end() && it->second.seq > 0) {
+      parent_seq = it->second.seq;
       if (parent_seq > head.seq && origin != me) {
         // A log of a unit below that the parent holds more of: its
         // children failed over to the parent while this node was down.
         behind[origin] = head.seq;
+        amiss = true;
         continue;
       }
       if (parent_seq > head.seq) {
@@ -214,14 +248,16 @@ absl::Status SyncClient::PushOnce() {
             "the parent holds ", origin, " up to #", parent_seq, " but this node only up to #",
             head.seq, ": run `rectsync restore` before writing here");
         node_->UpdateLink("parent", parent_, [&](v1::LinkStatus* l) { l->set_last_refusal(refusal); });
+        amiss = true;
         continue;
       }
-      if (parent_seq > 0) {
+      if (!unchanged) {
         ASSIGN_OR_RETURN(std::optional<v1::Record> mine, node_->store()->GetRecord(origin, parent_seq));
-        if (!mine || record::RecordId(*mine) != it->second->head()) {
+        if (!mine || record::RecordId(*mine) != it->second.id) {
           // A fork: send our record at that seq, so that the parent keeps
           // it as proof and reports it upward (DESIGN §3).
           work.push_back({origin, parent_seq, parent_seq});
+          amiss = true;
           continue;
         }
       }
@@ -239,7 +275,9 @@ absl::Status SyncClient::PushOnce() {
   if (!behind.empty()) RETURN_IF_ERROR(CatchUp(behind));
   if (work.empty()) {
     RETURN_IF_ERROR(ReportForks(frozen));
-    return RelayAttestations();
+    RETURN_IF_ERROR(RelayAttestations());
+    believed_.valid = !amiss;
+    return absl::OkStatus();
   }
   ASSIGN_OR_RETURN(v1::Hello push_hello, Hello());
 
@@ -291,6 +329,7 @@ absl::Status SyncClient::PushOnce() {
     RETURN_IF_ERROR(node_->store()->PutPeer(ReceiptKey(parent_, f.origin),
                                             reply.receipt().SerializeAsString()));
     receipted_[f.origin] = receipt.seq();
+    believed_.Move(f.origin, store::Head{receipt.seq(), receipt.head(), 0});
     sent += reply.stored();
     return absl::OkStatus();
   };
@@ -333,6 +372,7 @@ absl::Status SyncClient::PushOnce() {
   }
   if (!result.ok()) return result;
   if (!gs.ok()) return Annotate(gs, "push");
+  believed_.valid = !amiss && refused.empty();
   return absl::OkStatus();
 }
 
@@ -375,14 +415,20 @@ absl::Status SyncClient::ReportForks(const std::map<std::string, uint64_t>& pare
 
 absl::Status SyncClient::RelayAttestations() {
   // Summary-only units below are held as their attestations alone; they go
-  // up the same way, so every ancestor can answer for them.
+  // up the same way, so every ancestor can answer for them. Looked for
+  // again only when one has arrived since the last look.
+  const uint64_t version = node_->store()->summary_only_version();
+  if (relayed_version_ && *relayed_version_ == version) return absl::OkStatus();
   ASSIGN_OR_RETURN(auto latest, node_->store()->Attestations(node_->unit()));
   for (const auto& [origin, seq] : latest) {
     if (origin == node_->unit() || seq <= relayed_[origin]) continue;
     ASSIGN_OR_RETURN(std::optional<v1::Record> env, node_->store()->GetRecord(origin, seq));
     if (!env) continue;
     ASSIGN_OR_RETURN(record::DecodedRecord r, record::Decode(*env));
-    if (!r.body.summary_attested().summary_only()) continue;
+    if (!r.body.summary_attested().summary_only()) {
+      relayed_[origin] = seq;  // a full uplink's: it goes up with the pushes
+      continue;
+    }
     v1::AttestRequest req;
     ASSIGN_OR_RETURN(*req.mutable_hello(), Hello());
     *req.mutable_record() = *env;
@@ -392,6 +438,7 @@ absl::Status SyncClient::RelayAttestations() {
     if (!gs.ok()) return Annotate(gs, "relay attestation");
     relayed_[origin] = seq;
   }
+  relayed_version_ = version;
   return absl::OkStatus();
 }
 

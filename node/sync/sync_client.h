@@ -17,6 +17,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -76,6 +77,8 @@ class SyncClient {
   absl::Status CatchUp(const std::map<std::string, uint64_t>& behind);
   // One Restore call: stores every batch it streams; the records taken.
   absl::StatusOr<uint64_t> ReadRestore(const v1::RestoreRequest& req, int64_t timeout_ms, absl::string_view what);
+  // PushOnce's body.
+  absl::Status PushRound();
   void PushLoop();
   void PullLoop();  // sync_client_pull.cc, with PullOnce and the Restore calls
   // `s` as an absl status, its message prefixed with `what`.
@@ -107,6 +110,19 @@ class SyncClient {
   std::atomic<int64_t> retry_after_ms_{0};
   uint64_t attested_sent_seq_ = 0;            // push thread only
   std::map<std::string, uint64_t> relayed_;   // push thread only: attestations sent up
+  // push thread only: Store::summary_only_version() at the last full relay.
+  std::optional<uint64_t> relayed_version_;
+  // What this node believes the parent holds of its subtree (push thread
+  // only): the parent's last full frontier, moved by each receipt since.
+  // Valid after a round that found nothing amiss; then its digest goes in
+  // the next handshake, and an idle heartbeat is answered with a digest.
+  struct Believed {
+    std::map<std::string, store::Head> heads;
+    store::FrontierDigest digest;
+    bool valid = false;
+    void Reset(const google::protobuf::RepeatedPtrField<v1::FrontierEntry>& frontier);
+    void Move(const std::string& origin, const store::Head& to);
+  } believed_;
   std::map<std::string, uint64_t> receipted_; // push thread only: origin -> seq of the receipt held
   // The seq of the parent's latest receipt held for `origin` (0: none).
   absl::StatusOr<uint64_t> Receipted(const std::string& origin);

@@ -53,7 +53,7 @@ grpc::Status SyncService::Handshake(grpc::ServerContext*, const v1::HandshakeReq
                                     v1::HandshakeReply* reply) {
   if (absl::Status s = node_->CheckHello(req->hello()); !s.ok()) return ToGrpc(s);
   node_->NoteAdvertised(req->hello());
-  return node::Answer(node_->Handshake(req->hello().unit()), reply);
+  return node::Answer(node_->Handshake(req->hello().unit(), req->frontier_digest()), reply);
 }
 
 grpc::Status SyncService::PushRaw(grpc::ServerContext* ctx,

@@ -2,6 +2,9 @@
 // loopback, a chain city → county → township → two villages.
 #include <signal.h>
 
+#include <chrono>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
@@ -57,6 +60,70 @@ TEST(SyncProcessTest, VillagesWriteOfflineThenEverythingReachesTheCity) {
       return st.links_size() == 1 && st.links(0).pending() == 0 && st.links(0).last_error().empty();
     }));
   }
+  for (const char* u : {kCity, kCounty, kTown, kVillage1, kVillage2}) ExpectVerified(c, u);
+}
+
+v1::LinkStatus ChildLink(Cluster& c, const std::string& at, const std::string& child) {
+  auto client = c.Client(at);
+  const v1::SyncStatusReply status = SyncStatus(*client);
+  for (const v1::LinkStatus& l : status.links()) {
+    if (l.direction() == "child" && l.peer() == child) return l;
+  }
+  ADD_FAILURE() << at << " has no link for child " << child;
+  return v1::LinkStatus();
+}
+
+// An idle link costs a digest, not the subtree: once a child's frontier is
+// what its parent holds, its heartbeats get no frontier entries, and a new
+// record costs its push and receipt, not a new frontier. Before, every
+// heartbeat carried one entry per origin of the child's subtree.
+TEST(SyncProcessTest, IdleHeartbeatsCarryNoFrontier) {
+  Cluster c;
+  BuildChain(c);
+  for (const char* u : {kCity, kCounty, kTown, kVillage1, kVillage2}) {
+    c.Configure(u, {{"push_interval_ms", "100"}, {"attest_interval_ms", "0"}});
+    c.Start(u);
+  }
+  {
+    auto v1c = c.Client(kVillage1);
+    auto v2c = c.Client(kVillage2);
+    for (int i = 0; i < 3; ++i) Raise(*v1c, absl::StrCat("三会一课落实不到位 ", i));
+    for (int i = 0; i < 3; ++i) Raise(*v2c, absl::StrCat("村务公开不及时 ", i));
+  }
+  ASSERT_TRUE(WaitFor([&] { return Problems(c, kCity, kCity) == 6; }));
+  // Settled: the county has a receipt for everything below it.
+  ASSERT_TRUE(WaitFor([&] {
+    auto cc = c.Client(kCounty);
+    auto st = SyncStatus(*cc);
+    for (const v1::LinkStatus& l : st.links()) {
+      if (l.direction() == "parent") return l.pending() == 0 && l.last_error().empty();
+    }
+    return false;
+  }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const v1::LinkStatus city_before = ChildLink(c, kCity, kCounty);
+  const v1::LinkStatus county_before = ChildLink(c, kCounty, kTown);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  const v1::LinkStatus city_idle = ChildLink(c, kCity, kCounty);
+  const v1::LinkStatus county_idle = ChildLink(c, kCounty, kTown);
+  EXPECT_GE(city_idle.handshakes(), city_before.handshakes() + 5) << "heartbeats every 100 ms";
+  EXPECT_GE(county_idle.handshakes(), county_before.handshakes() + 5);
+  EXPECT_EQ(city_idle.handshake_frontier_entries(), city_before.handshake_frontier_entries())
+      << "idle heartbeats from the county carried frontier entries";
+  EXPECT_EQ(county_idle.handshake_frontier_entries(), county_before.handshake_frontier_entries());
+
+  // One new record goes up by push and receipt; the frontier is not resent.
+  {
+    auto v1c = c.Client(kVillage1);
+    Raise(*v1c, "新增问题");
+  }
+  ASSERT_TRUE(WaitFor([&] { return Problems(c, kCity, kCity) == 7; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  const v1::LinkStatus city_after = ChildLink(c, kCity, kCounty);
+  EXPECT_GT(city_after.handshakes(), city_idle.handshakes());
+  EXPECT_EQ(city_after.handshake_frontier_entries(), city_before.handshake_frontier_entries());
+  EXPECT_EQ(ChildLink(c, kCounty, kTown).handshake_frontier_entries(),
+            county_before.handshake_frontier_entries());
   for (const char* u : {kCity, kCounty, kTown, kVillage1, kVillage2}) ExpectVerified(c, u);
 }
 
