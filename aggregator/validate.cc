@@ -193,6 +193,9 @@ absl::Status ValidateEvent(const v1::RecordBody& b) {
           return Bad("summary_attested.frontier", "entries need seq >= 1 and a 32-byte head");
         }
       }
+      if (e.frontier_base() >= b.seq()) {
+        return Bad("summary_attested.frontier_base", "must name an earlier record of the attesting unit");
+      }
       return absl::OkStatus();
     }
     case v1::RecordBody::kKeyRevoked: {

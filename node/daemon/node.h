@@ -231,6 +231,12 @@ class Node {
   // Recomputes every attestation held for `unit`'s subtree at its frontier,
   // checks reported figures against the ledger and parts against totals.
   absl::StatusOr<v1::ReconcileReply> Reconcile(const v1::ReconcileRequest& request) const;
+  // The whole frontier an attestation states: its entries over those of its
+  // frontier_base, and so on back to one that states them all. nullopt when
+  // a base is not held here; DataLoss when a base is not an earlier
+  // attestation of the same unit.
+  absl::StatusOr<std::optional<std::vector<v1::FrontierEntry>>> AttestedFrontier(
+      const record::DecodedRecord& attestation) const;
   // OK iff `hello` is addressed to this node, recent, signed by a current
   // enrolled key of its unit (FailedPrecondition naming the expiry and the
   // way out if the enrolment expired), over a nonce this node issued to
@@ -295,6 +301,13 @@ class Node {
   std::string unit_;
   mutable std::mutex write_mu_;
   record::TrustStore trust_;  // guarded by write_mu_
+  // This node's last attestation since it opened (guarded by write_mu_):
+  // the next one lists only the heads moved since `version` over it.
+  struct Attested {
+    uint64_t base_seq = 0;  // 0: none yet; the next states its whole frontier
+    uint64_t version = 0;   // HeadTable::version() when it was built
+    int deltas = 0;         // attestations since the last whole frontier
+  } attested_;
 
   mutable std::mutex change_mu_;
   mutable std::condition_variable change_cv_;

@@ -16,6 +16,8 @@ namespace {
 using aggregator::InSubtree;
 
 constexpr char kMetaLastAttested[] = "last_attested_counters";
+// Every this many attestations states its whole frontier (see Attest).
+constexpr int kWholeFrontierEvery = 64;
 
 std::string EncodeCounters(const aggregator::Counters& c) {
   v1::SummaryAttested a;
@@ -54,8 +56,16 @@ absl::StatusOr<bool> Node::Attest(const std::string& author, bool summary_only) 
     }
   }
   // The frontier: every origin of the subtree at its head, and for origins
-  // outside it the last record held that concerns this subtree.
-  ASSIGN_OR_RETURN(auto heads, store_->HeadsUnder(unit_));
+  // outside it the last record held that concerns this subtree. After this
+  // node's first attestation since it opened, only the origins of the
+  // subtree that moved since the last one, over it as frontier_base; a
+  // whole frontier every kWholeFrontierEvery, so that reading one back
+  // stays short.
+  const store::HeadTable& table = store_->head_table();
+  const uint64_t version = table.version();  // before the heads: a move in between is listed twice, not lost
+  const bool delta = attested_.base_seq > 0 && attested_.deltas < kWholeFrontierEvery;
+  store::HeadTable::Heads heads = delta ? table.MovedSince(attested_.version, unit_) : table.Under(unit_);
+  if (delta) a->set_frontier_base(attested_.base_seq);
   for (const auto& [origin, head] : heads) {
     v1::FrontierEntry* f = a->add_frontier();
     f->set_origin(origin);
@@ -76,7 +86,8 @@ absl::StatusOr<bool> Node::Attest(const std::string& author, bool summary_only) 
     x->set_key(k);
     x->set_value(v);
   }
-  RETURN_IF_ERROR(AppendLocked(std::move(body)).status());
+  ASSIGN_OR_RETURN(v1::AppendReply appended, AppendLocked(std::move(body)));
+  attested_ = {appended.seq(), version, delta ? attested_.deltas + 1 : 0};
   RETURN_IF_ERROR(store_->PutMeta(kMetaLastAttested, encoded));
   return true;
 }
@@ -116,6 +127,35 @@ absl::StatusOr<std::optional<v1::Record>> Node::LatestOwnAttestation() const {
   return std::nullopt;
 }
 
+absl::StatusOr<std::optional<std::vector<v1::FrontierEntry>>> Node::AttestedFrontier(
+    const record::DecodedRecord& att) const {
+  // Oldest last: the attestation, its base, the base's base, ... down to
+  // one that states its whole frontier. Bases have lower seqs, so the walk ends.
+  std::vector<record::DecodedRecord> chain = {att};
+  const std::string& origin = att.body.origin();
+  while (chain.back().body.summary_attested().frontier_base() > 0) {
+    const uint64_t base = chain.back().body.summary_attested().frontier_base();
+    ASSIGN_OR_RETURN(std::optional<v1::Record> env, store_->GetRecord(origin, base));
+    if (!env) return std::nullopt;
+    ASSIGN_OR_RETURN(record::DecodedRecord r, record::Decode(*env));
+    if (!r.body.has_summary_attested() || r.body.summary_attested().unit() != att.body.summary_attested().unit() ||
+        r.body.seq() >= chain.back().body.seq()) {
+      return absl::DataLossError(absl::StrCat("attestation ", origin, "#", chain.back().body.seq(),
+                                              " states its frontier over ", origin, "#", base,
+                                              ", which is not an earlier attestation of the same unit"));
+    }
+    chain.push_back(std::move(r));
+  }
+  std::map<std::string, v1::FrontierEntry> whole;
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    for (const v1::FrontierEntry& f : it->body.summary_attested().frontier()) whole[f.origin()] = f;
+  }
+  std::vector<v1::FrontierEntry> out;
+  out.reserve(whole.size());
+  for (auto& [o, f] : whole) out.push_back(std::move(f));
+  return out;
+}
+
 absl::StatusOr<v1::ReconcileReply> Node::Reconcile(const v1::ReconcileRequest& req) const {
   const std::string& subtree = req.unit().empty() ? unit_ : req.unit();
   RETURN_IF_ERROR(aggregator::ValidateUnitId(subtree, "unit"));
@@ -137,7 +177,18 @@ absl::StatusOr<v1::ReconcileReply> Node::Reconcile(const v1::ReconcileRequest& r
     reply.set_attestations_checked(reply.attestations_checked() + 1);
     aggregator::Replica replica;
     bool complete = true;
-    for (const v1::FrontierEntry& f : a.frontier()) {
+    ASSIGN_OR_RETURN(std::optional<std::vector<v1::FrontierEntry>> frontier, AttestedFrontier(att));
+    if (!frontier) {
+      v1::Difference* d = reply.add_differences();
+      d->set_kind("missing_records");
+      d->set_unit(a.unit());
+      d->set_key(att.body.origin());
+      d->set_detail(absl::StrCat("the attestation's frontier is stated over ", att.body.origin(), "#",
+                                 a.frontier_base(), ", which ", unit_, " does not hold"));
+      d->add_records(absl::StrCat("attestation @ ", att.body.origin(), "#", att.body.seq()));
+      continue;
+    }
+    for (const v1::FrontierEntry& f : *frontier) {
       const bool inside = InSubtree(f.origin(), a.unit());
       uint64_t held_to = 0;
       absl::Status inner;
