@@ -114,6 +114,13 @@ ss=$(first summary_scan .scan_p50_ms); sr=$(first summary_scan .rollup_p50_ms)
 su=$(first summary_scan .units); sx=$(first summary_scan .ratio_p50)
 se=$(first summary_scan .all_equal)
 row "scan-and-fold p50, $su units (answers equal: $se)" "$(fmt "$ss" '%s ms')" "from rollups $(fmt "$sr" '%s ms')" "$(fmt "$sx" '%s (median per unit)')"
+io=$(first idle_link .city_origins); ib=$(first idle_link .city_whole_bytes); id=$(first idle_link .city_digest_bytes)
+iu=$(first idle_link .city_whole_us); iv=$(first idle_link .city_digest_us); vv=$(first idle_link .village_digest_us)
+row "idle heartbeat reply, subtree of $io origins" "$(fmt "$id" '%s B'), $(fmt "$iv" '%s us')" "whole frontier $(fmt "$ib" '%s B'), $(fmt "$iu" '%s us')" "$(ratio "$id" "$ib")"
+row "idle heartbeat, $io origins vs 1 origin" "$(fmt "$iv" '%s us')" "a village's $(fmt "$vv" '%s us')" "$(ratio "$iv" "$vv")"
+aw=$(first attestation .whole_bytes); ad=$(first attestation .delta_bytes)
+ae=$(first attestation .whole_entries); ade=$(first attestation .delta_entries)
+row "attestation after one record ($ade of $ae entries)" "$(fmt "$ad" '%s B')" "whole frontier $(fmt "$aw" '%s B')" "$(ratio "$ad" "$aw")"
 for src in parent_ingest backlog; do
   w=$(q "[.[] | select(.bench==\"wire_bytes\" and .source==\"$src\")][0].bytes_per_record")
   row "push bytes per record ($src)" "$(fmt "$w" '%s B')" "" ""

@@ -14,6 +14,8 @@
 //   4. memory  — a real rectsyncd on the city's data directory: VmRSS and
 //      VmHWM after start-up and a few summaries over its admin socket, and
 //      the size of the database on disk.
+//   6. idle    — a child's heartbeat handshake and the city's attestation
+//      by subtree size (summary_bench_idle.cc); runs right after 3.
 //
 // Prints a table, then one JSON line per figure ({"bench":...}) for scripts.
 // A benchmark, not a test: timing goals are reported, never asserted; a
@@ -293,6 +295,7 @@ absl::Status Run(const SummaryBenchOptions& o, const std::string& base, std::mt1
     Report("problems by status", statuses, "");
     RETURN_IF_ERROR(RunQueries(o, l, city.get(), today, rng));
     RETURN_IF_ERROR(RunScan(o, l, city.get(), today, rng));
+    RETURN_IF_ERROR(RunIdle(l, city.get()));
   }
   if (!o.memory) return absl::OkStatus();
   RETURN_IF_ERROR(RunMemory(o, l, held, today, rng));

@@ -50,6 +50,11 @@ absl::Status RunMemory(const SummaryBenchOptions& o, const CityLedger& l, int64_
 // the overview and 50-row ledger pages against the same queries by CLI.
 absl::Status RunConsole(const SummaryBenchOptions& o, const CityLedger& l, std::mt19937* rng);
 
+// [6] An idle child's handshake at the city, without and with the digest of
+// its frontier, for a unit of each level; the city's attestation bytes, its
+// whole frontier and then what moved. Writes an attestation and a record.
+absl::Status RunIdle(const CityLedger& l, node::Node* city);
+
 }  // namespace rectsync::bench
 
 #endif  // RECTSYNC_TESTS_BENCH_SUMMARY_BENCH_H_
