@@ -328,6 +328,10 @@ class Node {
 // record about a problem whose responsible unit lies in it. `cache`, if set,
 // remembers the answer per problem across calls (one state read per problem
 // instead of one per record) and counts the state reads.
+// Appends `heads` to `out` as frontier entries (origin, seq, head id).
+void AddFrontier(const store::HeadTable::Heads& heads,
+                 google::protobuf::RepeatedPtrField<v1::FrontierEntry>* out);
+
 struct ConcernsCache {
   std::map<std::string, bool> problems;
   uint64_t reads = 0;

@@ -103,12 +103,7 @@ absl::StatusOr<v1::Summary> Node::GetSummary(const v1::SummaryRequest& req) cons
   summary.set_rate_gap(summary.claimed_rate() - summary.verified_rate());
   if (req.frontier()) {
     ASSIGN_OR_RETURN(auto heads, store_->HeadsUnder(unit));
-    for (const auto& [origin, head] : heads) {
-      v1::FrontierEntry* f = summary.add_frontier();
-      f->set_origin(origin);
-      f->set_seq(head.seq);
-      f->set_head(head.id);
-    }
+    AddFrontier(heads, summary.mutable_frontier());
   }
   if (req.children()) {
     ASSIGN_OR_RETURN(std::vector<std::string> children, store_->ChildUnits(unit));

@@ -66,12 +66,7 @@ absl::StatusOr<bool> Node::Attest(const std::string& author, bool summary_only) 
   const bool delta = attested_.base_seq > 0 && attested_.deltas < kWholeFrontierEvery;
   store::HeadTable::Heads heads = delta ? table.MovedSince(attested_.version, unit_) : table.Under(unit_);
   if (delta) a->set_frontier_base(attested_.base_seq);
-  for (const auto& [origin, head] : heads) {
-    v1::FrontierEntry* f = a->add_frontier();
-    f->set_origin(origin);
-    f->set_seq(head.seq);
-    f->set_head(head.id);
-  }
+  AddFrontier(heads, a->mutable_frontier());
   ASSIGN_OR_RETURN(std::vector<v1::FrontierEntry> cursor, PullCursor());
   for (const v1::FrontierEntry& c : cursor) {
     ASSIGN_OR_RETURN(auto last, store_->LastAtOrBefore(c.origin(), c.seq()));

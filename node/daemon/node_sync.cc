@@ -63,6 +63,16 @@ absl::StatusOr<bool> RecordConcerns(const store::Store& store, const v1::RecordB
   return concerns;
 }
 
+void AddFrontier(const store::HeadTable::Heads& heads,
+                 google::protobuf::RepeatedPtrField<v1::FrontierEntry>* out) {
+  for (const auto& [origin, head] : heads) {
+    v1::FrontierEntry* f = out->Add();
+    f->set_origin(origin);
+    f->set_seq(head.seq);
+    f->set_head(head.id);
+  }
+}
+
 absl::StatusOr<v1::HandshakeReply> Node::Handshake(const std::string& child,
                                                    const std::string& believed_digest) {
   v1::HandshakeReply reply;
@@ -74,12 +84,7 @@ absl::StatusOr<v1::HandshakeReply> Node::Handshake(const std::string& child,
     reply.set_frontier_unchanged(true);
   } else {
     ASSIGN_OR_RETURN(auto heads, store_->HeadsUnder(child));
-    for (const auto& [origin, head] : heads) {
-      v1::FrontierEntry* f = reply.add_frontier();
-      f->set_origin(origin);
-      f->set_seq(head.seq);
-      f->set_head(head.id);
-    }
+    AddFrontier(heads, reply.mutable_frontier());
   }
   ASSIGN_OR_RETURN(std::vector<store::Store::Fork> forks, store_->Forks());
   for (const store::Store::Fork& f : forks) {
