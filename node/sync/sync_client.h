@@ -20,6 +20,7 @@
 #include <optional>
 #include <random>
 #include <thread>
+#include <vector>
 
 #include <grpcpp/grpcpp.h>
 
@@ -77,8 +78,22 @@ class SyncClient {
   absl::Status CatchUp(const std::map<std::string, uint64_t>& behind);
   // One Restore call: stores every batch it streams; the records taken.
   absl::StatusOr<uint64_t> ReadRestore(const v1::RestoreRequest& req, int64_t timeout_ms, absl::string_view what);
-  // PushOnce's body.
-  absl::Status PushRound();
+  // The push round (sync_client_push.cc): what to push, from the parent's
+  // frontier (`checked`: its entries were checked against this node's
+  // records before, so no fork check), and the one stream that pushes it.
+  struct PushWork {
+    std::string origin;
+    uint64_t from;
+    uint64_t to;
+  };
+  struct PushPlan {
+    std::vector<PushWork> work;
+    std::map<std::string, uint64_t> behind;  // origin -> seq held here, where the parent holds more
+    bool amiss = false;                      // a fork, or the parent ahead or behind
+  };
+  absl::StatusOr<PushPlan> Plan(const std::map<std::string, uint64_t>& frozen, bool checked);
+  // Streams `work` and keeps each receipt; the number of origins refused.
+  absl::StatusOr<size_t> Stream(const std::vector<PushWork>& work);
   void PushLoop();
   void PullLoop();  // sync_client_pull.cc, with PullOnce and the Restore calls
   // `s` as an absl status, its message prefixed with `what`.

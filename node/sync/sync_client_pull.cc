@@ -1,7 +1,8 @@
 // SyncClient's downward side (sync_client.h): the pull loop, and the
 // Restore calls that rebuild a lost disk or catch up on units below whose
-// children pushed to the parent while this node was down. The push side,
-// the loops' timing and the link bookkeeping are in sync_client.cc.
+// children pushed to the parent while this node was down. The push round
+// is in sync_client_push.cc; the loops' timing and the link bookkeeping in
+// sync_client.cc.
 #include <algorithm>
 #include <map>
 
