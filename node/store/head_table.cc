@@ -7,16 +7,14 @@
 
 namespace rectsync::store {
 
-void FrontierDigest::Toggle(absl::string_view origin, uint64_t seq, absl::string_view head) {
-  if (seq == 0) return;
-  const std::string h = record::Blake2b256(absl::StrCat("rectsync.frontier.v1", absl::string_view("\0", 1),
-                                                        origin, absl::string_view("\0", 1), EncodeU64(seq), head));
-  for (size_t i = 0; i < kSize; ++i) bytes_[i] = static_cast<char>(bytes_[i] ^ h[i]);
+std::string FrontierDigest::EntryHash(absl::string_view origin, uint64_t seq, absl::string_view head) {
+  if (seq == 0) return "";
+  return record::Blake2b256(absl::StrCat("rectsync.frontier.v1", absl::string_view("\0", 1), origin,
+                                         absl::string_view("\0", 1), EncodeU64(seq), head));
 }
 
-void FrontierDigest::Move(absl::string_view origin, const Head& from, const Head& to) {
-  Toggle(origin, from.seq, from.id);
-  Toggle(origin, to.seq, to.id);
+void FrontierDigest::Toggle(absl::string_view hash) {
+  for (size_t i = 0; i < hash.size() && i < kSize; ++i) bytes_[i] = static_cast<char>(bytes_[i] ^ hash[i]);
 }
 
 void HeadTable::Reset(const Heads& heads) {
@@ -27,9 +25,8 @@ void HeadTable::Reset(const Heads& heads) {
   version_ = 0;
   for (const auto& [origin, head] : heads) {
     heads_[origin] = Entry{head, 0};
-    for (const std::string& unit : aggregator::SelfAndAncestors(origin)) {
-      digests_[unit].Toggle(origin, head.seq, head.id);
-    }
+    const std::string hash = FrontierDigest::EntryHash(origin, head.seq, head.id);
+    for (const std::string& unit : aggregator::SelfAndAncestors(origin)) digests_[unit].Toggle(hash);
   }
 }
 
@@ -40,7 +37,13 @@ void HeadTable::Move(const std::map<std::string, Head>& moved) {
 
 void HeadTable::MoveLocked(const std::string& origin, const Head& to) {
   Entry& e = heads_[origin];
-  for (const std::string& unit : aggregator::SelfAndAncestors(origin)) digests_[unit].Move(origin, e.head, to);
+  // Out with the old entry, in with the new: one hash each, whatever the depth.
+  const std::string out = FrontierDigest::EntryHash(origin, e.head.seq, e.head.id);
+  const std::string in = FrontierDigest::EntryHash(origin, to.seq, to.id);
+  for (const std::string& unit : aggregator::SelfAndAncestors(origin)) {
+    digests_[unit].Toggle(out);
+    digests_[unit].Toggle(in);
+  }
   if (e.version != 0) by_version_.erase(e.version);
   e.head = to;
   e.version = ++version_;

@@ -41,10 +41,13 @@ class FrontierDigest {
  public:
   static constexpr size_t kSize = 32;
   FrontierDigest() : bytes_(kSize, '\0') {}
-  // Adds the entry if absent, removes it if present.
-  void Toggle(absl::string_view origin, uint64_t seq, absl::string_view head);
-  // Replaces `origin`'s entry `from` with `to` (either may be seq 0).
-  void Move(absl::string_view origin, const Head& from, const Head& to);
+  // One entry's hash; "" for seq 0 (no entry).
+  static std::string EntryHash(absl::string_view origin, uint64_t seq, absl::string_view head);
+  // Adds the entry whose EntryHash is `hash` if absent, removes it if present.
+  void Toggle(absl::string_view hash);
+  void Toggle(absl::string_view origin, uint64_t seq, absl::string_view head) {
+    Toggle(EntryHash(origin, seq, head));
+  }
   const std::string& bytes() const { return bytes_; }
   bool operator==(const FrontierDigest& o) const { return bytes_ == o.bytes_; }
   bool operator!=(const FrontierDigest& o) const { return bytes_ != o.bytes_; }
