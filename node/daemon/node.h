@@ -109,7 +109,7 @@ class Node {
   absl::StatusOr<v1::VerifyReply> Verify() const;
   absl::StatusOr<v1::IdentityReply> Identity() const;
 
-  // --- Sync (DESIGN §5, §7; node_sync.cc). ---
+  // --- Sync (DESIGN §5, §7; node_sync.cc; pulls in node_pull.cc, pushes in node_ingest.cc). ---
 
   // A fresh nonce for `unit`'s next call to this node (Sync/Query
   // Challenge); single use, lapses after a minute (node_hello.cc).

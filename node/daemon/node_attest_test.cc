@@ -97,8 +97,12 @@ TEST_F(AttestTest, AnAttestationListsWhatMovedAndAParentResolvesTheWholeFrontier
   ASSERT_TRUE(whole.ok() && *whole) << whole.status();
   ASSERT_EQ((*whole)->size(), 1u + kTownships);
   for (const v1::FrontierEntry& f : **whole) {
-    if (f.origin() == kCounty) EXPECT_EQ(f.seq(), first_seq);
-    if (f.origin() == towns_[2]->unit()) EXPECT_EQ(f.seq(), 2u);
+    if (f.origin() == kCounty) {
+      EXPECT_EQ(f.seq(), first_seq);
+    }
+    if (f.origin() == towns_[2]->unit()) {
+      EXPECT_EQ(f.seq(), 2u);
+    }
   }
 
   // Reopened, the county states its whole frontier again once.
