@@ -7,80 +7,112 @@
 #include "aggregator/status_macros.h"
 
 namespace rectsync::aggregator {
-namespace {
-
-absl::Status DeriveProblem(const DecodedRecord& r, StateReader& reader, StateChanges* out) {
-  const std::string& id = ProblemOf(r.body);
-  ASSIGN_OR_RETURN(std::optional<v1::ProblemState> before, reader.Problem(id));
-  if (before && HasRecord(*before, r.id)) return absl::OkStatus();
-  v1::ProblemState after;
-  if (!before) {
-    after.set_problem_id(id);
-    ApplyToProblem(r, &after);
-  } else if (AppliesAtEnd(*before, r)) {
-    after = *before;
-    ApplyToProblem(r, &after);
-  } else {
-    // A late record: refold this problem only.
-    std::vector<DecodedRecord> records;
-    records.reserve(before->history_size());
-    for (const v1::RecordRef& ref : before->history()) {
-      ASSIGN_OR_RETURN(DecodedRecord old, reader.Record(ref.key()));
-      records.push_back(std::move(old));
-    }
-    std::vector<const DecodedRecord*> all;
-    for (const auto& rec : records) all.push_back(&rec);
-    all.push_back(&r);
-    after = FoldProblem(id, std::move(all));
-    out->refolded = true;
-  }
-  AddProblemDelta(before ? &*before : nullptr, after, &out->rollups);
-  out->problems[id] = std::move(after);
-  return absl::OkStatus();
-}
-
-absl::Status DeriveFigures(const DecodedRecord& r, StateReader& reader, StateChanges* out) {
-  const auto& e = r.body.figures_reported();
-  const v1::FoldKey key = KeyOf(r.body);
-  for (const v1::Figure& f : e.figures()) {
-    std::string slot = FigureKey(e.unit(), e.period(), f.indicator());
-    std::optional<v1::FigureState> before;
-    if (auto it = out->figures.find(slot); it != out->figures.end()) {
-      before = it->second;
-    } else {
-      ASSIGN_OR_RETURN(before, reader.Figure(slot));
-    }
-    if (before && !FoldLess(before->key(), key)) continue;  // an equal or later report stands
-    v1::FigureState after;
-    after.set_unit(e.unit());
-    after.set_period(e.period());
-    after.set_indicator(f.indicator());
-    after.set_value(f.value());
-    *after.mutable_key() = key;
-    after.set_record_id(r.id);
-    AddToPath(e.unit(), absl::StrCat("fig/", e.period(), "/", f.indicator()),
-              f.value() - (before ? before->value() : 0), &out->rollups);
-    out->figures[slot] = std::move(after);
-  }
-  for (auto& [unit, counters] : out->rollups) Prune(&counters);
-  return absl::OkStatus();
-}
-
-}  // namespace
 
 std::string FigureKey(const std::string& unit, const std::string& period,
                       const std::string& indicator) {
   return absl::StrCat(unit, "\n", period, "\n", indicator);
 }
 
-absl::StatusOr<StateChanges> Derive(const DecodedRecord& r, StateReader& reader) {
-  StateChanges out;
-  if (!ProblemOf(r.body).empty()) {
-    RETURN_IF_ERROR(DeriveProblem(r, reader, &out));
-  } else if (r.body.has_figures_reported()) {
-    RETURN_IF_ERROR(DeriveFigures(r, reader, &out));
+absl::StatusOr<Derivation::ProblemSlot*> Derivation::LoadProblem(const std::string& id) {
+  auto it = problems_.find(id);
+  if (it == problems_.end()) {
+    ASSIGN_OR_RETURN(std::optional<v1::ProblemState> held, reader_.Problem(id));
+    it = problems_.emplace(id, ProblemSlot{held, held}).first;
   }
+  return &it->second;
+}
+
+absl::Status Derivation::AddProblem(const DecodedRecord& r, ProblemSlot* slot) {
+  std::optional<v1::ProblemState>& state = slot->now;
+  if (state && HasRecord(*state, r.id)) return absl::OkStatus();
+  slot->changed = true;
+  if (!state) {
+    state.emplace();
+    state->set_problem_id(ProblemOf(r.body));
+    ApplyToProblem(r, &*state);
+    return absl::OkStatus();
+  }
+  if (AppliesAtEnd(*state, r)) {
+    ApplyToProblem(r, &*state);
+    return absl::OkStatus();
+  }
+  // A late record: refold this problem only.
+  std::vector<DecodedRecord> read;
+  std::vector<const DecodedRecord*> all;
+  read.reserve(state->history_size());
+  for (const v1::RecordRef& ref : state->history()) {
+    if (auto it = added_.find({ref.key().origin(), ref.key().seq()}); it != added_.end()) {
+      all.push_back(it->second);
+      continue;
+    }
+    ASSIGN_OR_RETURN(DecodedRecord old, reader_.Record(ref.key()));
+    read.push_back(std::move(old));
+    all.push_back(&read.back());
+  }
+  all.push_back(&r);
+  *state = FoldProblem(state->problem_id(), std::move(all));
+  refolded_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status Derivation::AddFigures(const DecodedRecord& r) {
+  const auto& e = r.body.figures_reported();
+  const v1::FoldKey key = KeyOf(r.body);
+  for (const v1::Figure& f : e.figures()) {
+    std::string slot_key = FigureKey(e.unit(), e.period(), f.indicator());
+    auto it = figures_.find(slot_key);
+    if (it == figures_.end()) {
+      ASSIGN_OR_RETURN(std::optional<v1::FigureState> held, reader_.Figure(slot_key));
+      it = figures_.emplace(std::move(slot_key), FigureSlot{held, held}).first;
+    }
+    std::optional<v1::FigureState>& now = it->second.now;
+    if (now && !FoldLess(now->key(), key)) continue;  // an equal or later report stands
+    it->second.changed = true;
+    now.emplace();
+    now->set_unit(e.unit());
+    now->set_period(e.period());
+    now->set_indicator(f.indicator());
+    now->set_value(f.value());
+    *now->mutable_key() = key;
+    now->set_record_id(r.id);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<const v1::ProblemState*> Derivation::Add(const DecodedRecord& r) {
+  added_[{r.body.origin(), r.body.seq()}] = &r;
+  if (const std::string& id = ProblemOf(r.body); !id.empty()) {
+    ASSIGN_OR_RETURN(ProblemSlot * slot, LoadProblem(id));
+    RETURN_IF_ERROR(AddProblem(r, slot));
+    return &*slot->now;
+  }
+  if (r.body.has_figures_reported()) RETURN_IF_ERROR(AddFigures(r));
+  return nullptr;
+}
+
+StateChanges Derivation::Finish() && {
+  StateChanges out;
+  out.refolded = refolded_;
+  for (auto& [id, slot] : problems_) {
+    if (!slot.changed) continue;  // read, never changed (a duplicate)
+    AddProblemDelta(slot.before ? &*slot.before : nullptr, *slot.now, &out.rollups);
+    out.problems.emplace(id, StateChanges::Problem{std::move(slot.before), *std::move(slot.now)});
+  }
+  for (auto& [key, slot] : figures_) {
+    if (!slot.changed) continue;
+    const v1::FigureState& f = *slot.now;
+    AddToPath(f.unit(), absl::StrCat("fig/", f.period(), "/", f.indicator()),
+              f.value() - (slot.before ? slot.before->value() : 0), &out.rollups);
+    out.figures.emplace(key, *std::move(slot.now));
+  }
+  for (auto& [unit, counters] : out.rollups) Prune(&counters);
   return out;
+}
+
+absl::StatusOr<StateChanges> Derive(const DecodedRecord& record, StateReader& reader) {
+  Derivation d(reader);
+  RETURN_IF_ERROR(d.Add(record).status());
+  return std::move(d).Finish();
 }
 
 }  // namespace rectsync::aggregator

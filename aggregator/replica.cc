@@ -12,7 +12,7 @@ absl::Status Replica::Add(const DecodedRecord& r) {
   if (records_.count(key)) return absl::OkStatus();
   ASSIGN_OR_RETURN(StateChanges changes, Derive(r, *this));
   records_.emplace(key, r);
-  for (auto& [id, state] : changes.problems) problems_[id] = std::move(state);
+  for (auto& [id, change] : changes.problems) problems_[id] = std::move(change.after);
   for (auto& [k, state] : changes.figures) figures_[k] = std::move(state);
   for (const auto& [unit, delta] : changes.rollups) {
     Counters& c = rollups_[unit];

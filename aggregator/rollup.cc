@@ -88,7 +88,6 @@ void AddProblemDelta(const v1::ProblemState* before, const v1::ProblemState& aft
   }
   if (!after.raised()) return;
   for (const auto& [k, v] : added) AddToPath(after.unit(), k, v, delta);
-  for (auto& [unit, counters] : *delta) Prune(&counters);
 }
 
 void Accumulate(const Counters& add, Counters* into) {

@@ -34,7 +34,7 @@ Counters Contribution(const v1::ProblemState& state);
 
 // Adds new-minus-old contribution to the responsible units (old and new may
 // differ when the responsible unit was amended) and all their ancestors.
-// Zero deltas are dropped.
+// Adds no zero; sums in `delta` that cancel to zero stay until Prune.
 void AddProblemDelta(const v1::ProblemState* before, const v1::ProblemState& after,
                      RollupDelta* delta);
 // Adds `value` under `key` to `unit` and all its ancestors.

@@ -329,13 +329,12 @@ absl::StatusOr<std::vector<v1::AppendReply>> Node::AppendAllLocked(std::vector<v
   // A local write that the fold would only list as a violation is refused
   // here, where the officer can still correct it.
   auto refuse_violations = [](const record::DecodedRecord& r,
-                              const aggregator::StateChanges& changes) -> absl::Status {
-    for (const auto& [id, state] : changes.problems) {
-      for (const v1::Violation& v : state.violations()) {
-        if (v.record().id() == r.id) {
-          return absl::FailedPreconditionError(
-              absl::StrCat("refused: ", v.reason(), " (", record::Describe(r.body), ")"));
-        }
+                              const v1::ProblemState* problem) -> absl::Status {
+    if (problem == nullptr) return absl::OkStatus();
+    for (const v1::Violation& v : problem->violations()) {
+      if (v.record().id() == r.id) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("refused: ", v.reason(), " (", record::Describe(r.body), ")"));
       }
     }
     return absl::OkStatus();

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
@@ -58,20 +59,16 @@ std::string RecordKey(const std::string& origin, uint64_t seq) {
   return absl::StrCat(origin, absl::string_view("\0", 1), EncodeU64(seq));
 }
 
-// Reads through the batch being built: records, problem and figure states
-// written earlier in the same batch shadow the database.
-class Store::BatchReader : public aggregator::StateReader {
+// Derived state as stored, for a Derivation (which keeps the batch's own
+// changes in front of it).
+class Store::StoredState : public aggregator::StateReader {
  public:
-  explicit BatchReader(const Store* store) : store_(store) {}
+  explicit StoredState(const Store* store) : store_(store) {}
 
   absl::StatusOr<std::optional<v1::ProblemState>> Problem(const std::string& id) override {
-    if (auto it = problems.find(id); it != problems.end()) return it->second;
     return store_->GetProblem(id);
   }
   absl::StatusOr<DecodedRecord> Record(const v1::FoldKey& key) override {
-    if (auto it = records.find(RecordKey(key.origin(), key.seq())); it != records.end()) {
-      return *it->second;
-    }
     ASSIGN_OR_RETURN(std::optional<v1::Record> env, store_->GetRecord(key.origin(), key.seq()));
     if (!env) {
       return absl::DataLossError(absl::StrCat("record ", key.origin(), "#", key.seq(),
@@ -80,17 +77,12 @@ class Store::BatchReader : public aggregator::StateReader {
     return record::Decode(*env);
   }
   absl::StatusOr<std::optional<v1::FigureState>> Figure(const std::string& key) override {
-    if (auto it = figures.find(key); it != figures.end()) return it->second;
     absl::Status status;
     std::string v = store_->GetOrEmpty(store_->index_, absl::StrCat("f/", key), &status);
     RETURN_IF_ERROR(status);
     if (v.empty()) return std::nullopt;
     return ParseStored<v1::FigureState>(v, "figure");
   }
-
-  std::map<std::string, const DecodedRecord*> records;
-  std::map<std::string, v1::ProblemState> problems;
-  std::map<std::string, v1::FigureState> figures;
 
  private:
   const Store* store_;
@@ -187,18 +179,19 @@ absl::Status Store::Append(const std::vector<StoredRecord>& batch, const AppendC
 
 absl::Status Store::Append(const std::vector<StoredRecord>& batch, const AppendCheck& check,
                            const AppendExtras& extras) {
-  BatchReader reader(this);
+  StoredState stored(this);
+  aggregator::Derivation derivation(stored);
   rocksdb::WriteBatch wb;
   bool wrote_summary_only = false;   // a unit's latest summary-only attestation
   bool stored_summary_only = false;  // any summary-only attestation from below
   std::map<std::string, Head> heads;
-  aggregator::RollupDelta rollups;
+  std::set<std::string> sparse_keys;  // records of a sparse batch, once each
   for (const StoredRecord& rec : batch) {
     const DecodedRecord& r = rec.decoded;
     const std::string& origin = r.body.origin();
     const std::string key = RecordKey(origin, r.body.seq());
     if (extras.sparse) {
-      if (reader.records.count(key)) continue;
+      if (!sparse_keys.insert(key).second) continue;
       ASSIGN_OR_RETURN(std::optional<v1::Record> held, GetRecord(origin, r.body.seq()));
       if (held) {
         if (record::RecordId(*held) == r.id) continue;
@@ -215,16 +208,10 @@ absl::Status Store::Append(const std::vector<StoredRecord>& batch, const AppendC
       head_it->second = Head{r.body.seq(), r.id, r.body.hlc()};
     }
 
-    const std::string& problem_id = aggregator::ProblemOf(r.body);
-    std::optional<v1::ProblemState> before;
-    if (!problem_id.empty()) {
-      ASSIGN_OR_RETURN(before, reader.Problem(problem_id));
-    }
-    ASSIGN_OR_RETURN(aggregator::StateChanges changes, aggregator::Derive(r, reader));
-    if (check) RETURN_IF_ERROR(check(r, changes));
+    ASSIGN_OR_RETURN(const v1::ProblemState* problem, derivation.Add(r));
+    if (check) RETURN_IF_ERROR(check(r, problem));
 
     wb.Put(records_, key, rec.envelope.SerializeAsString());
-    reader.records[key] = &r;
     if (record::IsTrustRecord(r.body)) wb.Put(index_, absl::StrCat("e/", key), "");
     if (r.body.has_summary_attested()) {
       const v1::SummaryAttested& a = r.body.summary_attested();
@@ -252,23 +239,24 @@ absl::Status Store::Append(const std::vector<StoredRecord>& batch, const AppendC
     if (r.body.has_inspection_opened()) {
       wb.Put(index_, absl::StrCat("i/", r.body.inspection_opened().inspection_id()), key);
     }
-    for (auto& [id, state] : changes.problems) {
-      if (before && before->raised() && before->unit() != state.unit()) {
-        wb.Delete(index_, ProblemIndexKey(before->unit(), id));
-      }
-      if (state.raised() && (!before || !before->raised() || before->unit() != state.unit())) {
-        wb.Put(index_, ProblemIndexKey(state.unit(), id), "");
-      }
-      reader.problems[id] = std::move(state);
+  }
+  // Derived state once per batch: each touched problem's and figure's state
+  // after it, its listing moved if its unit did, one rollup delta.
+  const aggregator::StateChanges changes = std::move(derivation).Finish();
+  for (const auto& [id, change] : changes.problems) {
+    const std::optional<v1::ProblemState>& before = change.before;
+    const v1::ProblemState& state = change.after;
+    if (before && before->raised() && before->unit() != state.unit()) {
+      wb.Delete(index_, ProblemIndexKey(before->unit(), id));
     }
-    for (auto& [k, f] : changes.figures) reader.figures[k] = std::move(f);
-    for (const auto& [unit, delta] : changes.rollups) aggregator::Accumulate(delta, &rollups[unit]);
+    if (state.raised() && (!before || !before->raised() || before->unit() != state.unit())) {
+      wb.Put(index_, ProblemIndexKey(state.unit(), id), "");
+    }
+    wb.Put(problems_, id, state.SerializeAsString());
   }
   for (const auto& [origin, h] : heads) wb.Put(heads_, origin, EncodeHead(h));
-  for (const auto& [id, state] : reader.problems) wb.Put(problems_, id, state.SerializeAsString());
-  for (const auto& [k, f] : reader.figures) wb.Put(index_, absl::StrCat("f/", k), f.SerializeAsString());
-  for (auto& [unit, counters] : rollups) {
-    aggregator::Prune(&counters);
+  for (const auto& [k, f] : changes.figures) wb.Put(index_, absl::StrCat("f/", k), f.SerializeAsString());
+  for (const auto& [unit, counters] : changes.rollups) {
     if (counters.empty()) continue;
     for (const auto& [k, v] : counters) {
       wb.Merge(rollups_, absl::StrCat(unit, absl::string_view("\0", 1), k), EncodeI64(v));

@@ -92,11 +92,12 @@ class Store {
   // Appends verified records atomically. Each must chain from its origin's
   // stored head or from the record before it in the batch (re-checked here:
   // FailedPrecondition names the break, and nothing of the batch is written).
-  // `check`, if set, sees each record's derived changes before anything is
-  // written and may refuse the whole batch (the node uses it to refuse local
-  // writes that would only be authority violations).
+  // `check`, if set, sees each record with its problem's state after it
+  // (nullptr if it concerns no problem) before anything is written, and may
+  // refuse the whole batch (the node uses it to refuse local writes that
+  // would only be authority violations).
   using AppendCheck =
-      std::function<absl::Status(const DecodedRecord&, const aggregator::StateChanges&)>;
+      std::function<absl::Status(const DecodedRecord&, const v1::ProblemState* problem)>;
   absl::Status Append(const std::vector<StoredRecord>& batch, const AppendCheck& check = nullptr);
 
   // Written in the same WriteBatch as the records of an Append.
@@ -219,7 +220,7 @@ class Store {
   rocksdb::ColumnFamilyHandle* column_family(absl::string_view name) const;
 
  private:
-  class BatchReader;
+  class StoredState;
   Store() = default;
   // The heads column family, read once at open into head_table_.
   absl::StatusOr<std::vector<std::pair<std::string, Head>>> ReadHeads() const;

@@ -204,9 +204,9 @@ TEST_F(StoreTest, BatchWithABreakInTheMiddleWritesNothing) {
     const StoreDump before = Dump(*store_);
     int seen = 0;
     absl::Status s = store_->Append(
-        batch, [&](const aggregator::DecodedRecord& r, const aggregator::StateChanges& changes) {
+        batch, [&](const aggregator::DecodedRecord& r, const v1::ProblemState* problem) {
           ++seen;
-          EXPECT_EQ(changes.problems.count(aggregator::ProblemOf(r.body)), 1u);
+          EXPECT_TRUE(problem != nullptr && problem->problem_id() == aggregator::ProblemOf(r.body));
           return r.body.seq() == 3 ? absl::FailedPreconditionError("refused: test check")
                                    : absl::OkStatus();
         });
