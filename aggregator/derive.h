@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "aggregator/record_view.h"
 #include "aggregator/rollup.h"
 
@@ -80,7 +81,8 @@ class Derivation {
   std::map<std::string, ProblemSlot> problems_;
   std::map<std::string, FigureSlot> figures_;
   // Records added so far, by (origin, seq): a refold reads them here.
-  std::map<std::pair<std::string, uint64_t>, const DecodedRecord*> added_;
+  // The keys view the records' own origins.
+  std::map<std::pair<absl::string_view, uint64_t>, const DecodedRecord*> added_;
   bool refolded_ = false;
 };
 

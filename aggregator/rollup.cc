@@ -1,5 +1,7 @@
 #include "aggregator/rollup.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "aggregator/date.h"
@@ -75,6 +77,22 @@ void AddToPath(const std::string& unit, const std::string& key, int64_t value,
   }
 }
 
+namespace {
+
+// sign × every non-zero counter of `c`, added to `unit` and each ancestor:
+// the path is walked once, not once per counter.
+void AddAllToPath(const std::string& unit, const Counters& c, int64_t sign, RollupDelta* delta) {
+  if (std::all_of(c.begin(), c.end(), [](const auto& kv) { return kv.second == 0; })) return;
+  for (const std::string& u : SelfAndAncestors(unit)) {
+    Counters& into = (*delta)[u];
+    for (const auto& [k, v] : c) {
+      if (v != 0) into[k] += sign * v;
+    }
+  }
+}
+
+}  // namespace
+
 void AddProblemDelta(const v1::ProblemState* before, const v1::ProblemState& after,
                      RollupDelta* delta) {
   Counters added = Contribution(after);
@@ -83,11 +101,11 @@ void AddProblemDelta(const v1::ProblemState* before, const v1::ProblemState& aft
     if (before->unit() == after.unit()) {
       for (const auto& [k, v] : removed) added[k] -= v;
     } else {
-      for (const auto& [k, v] : removed) AddToPath(before->unit(), k, -v, delta);
+      AddAllToPath(before->unit(), removed, -1, delta);
     }
   }
   if (!after.raised()) return;
-  for (const auto& [k, v] : added) AddToPath(after.unit(), k, v, delta);
+  AddAllToPath(after.unit(), added, 1, delta);
 }
 
 void Accumulate(const Counters& add, Counters* into) {
