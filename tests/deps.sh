@@ -9,7 +9,7 @@ RECTSYNC_PACKAGES=(
   librocksdb-dev libsodium-dev
   libcli11-dev libtomlplusplus-dev libspdlog-dev nlohmann-json3-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev jq curl
-  libssl-dev zlib1g-dev libbrotli-dev
+  libssl-dev zlib1g-dev libzstd-dev libbrotli-dev
   libxlsxwriter-dev libzip-dev libpugixml-dev
 )
 
