@@ -51,7 +51,6 @@ absl::Status Derivation::AddProblem(const DecodedRecord& r, ProblemSlot* slot) {
   }
   all.push_back(&r);
   *state = FoldProblem(state->problem_id(), std::move(all));
-  refolded_ = true;
   return absl::OkStatus();
 }
 
@@ -92,7 +91,6 @@ absl::StatusOr<const v1::ProblemState*> Derivation::Add(const DecodedRecord& r) 
 
 StateChanges Derivation::Finish() && {
   StateChanges out;
-  out.refolded = refolded_;
   for (auto& [id, slot] : problems_) {
     if (!slot.changed) continue;  // read, never changed (a duplicate)
     AddProblemDelta(slot.before ? &*slot.before : nullptr, *slot.now, &out.rollups);

@@ -37,7 +37,6 @@ struct StateChanges {
   std::map<std::string, Problem> problems;           // touched problems by id
   std::map<std::string, v1::FigureState> figures;    // FigureKey -> new state
   RollupDelta rollups;                               // pruned: no zero counters
-  bool refolded = false;  // a late record forced a refold of its problem
 };
 
 // "<unit>\n<period>\n<indicator>": the last-writer-wins slot of a figure.
@@ -83,7 +82,6 @@ class Derivation {
   // Records added so far, by (origin, seq): a refold reads them here.
   // The keys view the records' own origins.
   std::map<std::pair<absl::string_view, uint64_t>, const DecodedRecord*> added_;
-  bool refolded_ = false;
 };
 
 // The changes one record makes: a Derivation of that record alone.
